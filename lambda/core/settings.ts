@@ -1,0 +1,146 @@
+// Site settings: one schema for cdk.json's `syndic` context, CLI flags and the Lambda environment.
+// Pure: callers pass in the raw objects (JSON, env); nothing here reads files or process.env.
+
+export interface Settings {
+  title: string;
+  description: string;
+  /** Absolute base URL of the published site, without a trailing slash. */
+  siteUrl: string;
+  /** BCP 47 language tag for feeds and pages. */
+  language: string;
+  /** IANA zone used to read dates written without an offset (`2024-03-01 08:00:00`). */
+  timezone: string;
+  /** Most items per feed. */
+  feedLimit: number;
+  /** Feed-level author, used when an article names none (Atom requires one). */
+  author: string;
+  /** Class selectors (`.appendQr_wrap`) whose elements, with their content, are removed from articles. */
+  dropSelectors: string[];
+  /** Articles larger than this are rejected unread. */
+  maxArticleBytes: number;
+  /** Articles naming more category nodes than this are rejected. */
+  maxCategories: number;
+  /** Length in characters of the plain-text summary. */
+  summaryLength: number;
+  /** Optional WebSub hub URL; empty means none. */
+  websubHub: string;
+}
+
+export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
+  title: 'Syndic',
+  description: 'Articles published with Syndic',
+  siteUrl: 'http://127.0.0.1:8080',
+  language: 'zh-CN',
+  timezone: 'UTC',
+  feedLimit: 20,
+  author: 'Syndic',
+  dropSelectors: [],
+  maxArticleBytes: 5 * 1024 * 1024,
+  maxCategories: 10,
+  summaryLength: 200,
+  websubHub: '',
+});
+
+type Kind = 'string' | 'url' | 'optionalUrl' | 'int' | 'list' | 'timezone';
+const SCHEMA: Record<keyof Settings, Kind> = {
+  title: 'string',
+  description: 'string',
+  siteUrl: 'url',
+  language: 'string',
+  timezone: 'timezone',
+  feedLimit: 'int',
+  author: 'string',
+  dropSelectors: 'list',
+  maxArticleBytes: 'int',
+  maxCategories: 'int',
+  summaryLength: 'int',
+  websubHub: 'optionalUrl',
+};
+
+export const SETTING_KEYS = Object.keys(SCHEMA) as (keyof Settings)[];
+
+/** `siteUrl` → `SYNDIC_SITE_URL`: the documented environment name of each setting. */
+export function envName(key: keyof Settings): string {
+  return 'SYNDIC_' + key.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase();
+}
+
+export class SettingsError extends Error {}
+
+function coerce(key: keyof Settings, kind: Kind, raw: unknown): unknown {
+  const fail = (why: string): never => {
+    throw new SettingsError(`setting ${key}: ${why} (got ${JSON.stringify(raw)})`);
+  };
+  switch (kind) {
+    case 'string':
+      if (typeof raw !== 'string') fail('expected a string');
+      return raw;
+    case 'url':
+    case 'optionalUrl': {
+      if (typeof raw !== 'string') return fail('expected a URL string');
+      if (kind === 'optionalUrl' && raw === '') return '';
+      let u: URL;
+      try {
+        u = new URL(raw);
+      } catch {
+        return fail('expected an absolute http(s) URL');
+      }
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') fail('expected an http(s) URL');
+      return raw.replace(/\/+$/, '');
+    }
+    case 'int': {
+      const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) fail('expected a positive integer');
+      return n;
+    }
+    case 'list': {
+      let v = raw;
+      if (typeof v === 'string') v = v.trim().startsWith('[') ? JSON.parse(v) : v.split(',').map((s) => s.trim()).filter(Boolean);
+      if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) fail('expected a list of strings');
+      return v;
+    }
+    case 'timezone': {
+      if (typeof raw !== 'string') return fail('expected an IANA time zone');
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: raw });
+      } catch {
+        fail('unknown IANA time zone');
+      }
+      return raw;
+    }
+  }
+}
+
+/** Validates and completes partial settings, later sources overriding earlier ones. Unknown keys are errors. */
+export function resolveSettings(...sources: (Partial<Record<string, unknown>> | undefined)[]): Settings {
+  const out: Record<string, unknown> = { ...DEFAULT_SETTINGS };
+  for (const src of sources) {
+    if (!src) continue;
+    for (const [key, raw] of Object.entries(src)) {
+      if (raw === undefined) continue;
+      if (!(key in SCHEMA)) throw new SettingsError(`unknown setting ${key}`);
+      const k = key as keyof Settings;
+      out[k] = coerce(k, SCHEMA[k], raw);
+    }
+  }
+  return out as unknown as Settings;
+}
+
+/** Reads the SYNDIC_* variables of an environment (the Lambda function's). */
+export function settingsFromEnv(env: Record<string, string | undefined>): Partial<Settings> {
+  const out: Record<string, unknown> = {};
+  for (const key of SETTING_KEYS) {
+    const v = env[envName(key)];
+    if (v !== undefined) out[key] = v;
+  }
+  return out as Partial<Settings>;
+}
+
+/** The inverse of settingsFromEnv, for the CDK stack. */
+export function settingsToEnv(settings: Settings): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of SETTING_KEYS) {
+    const v = settings[key];
+    out[envName(key)] = Array.isArray(v) ? JSON.stringify(v) : String(v);
+  }
+  return out;
+}
