@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+// Runs the TypeScript CLI through tsx, so there is no separate compile step.
+import { register } from 'tsx/esm/api';
+
+register();
+const { main } = await import('../lambda/cli.ts');
+process.exit(await main(process.argv.slice(2)));

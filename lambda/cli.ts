@@ -1,0 +1,115 @@
+// `syndic`: the command-line shell over the same engine the Lambda function runs.
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadSettings } from './config.js';
+import { FEED_FILES } from './core/layout.js';
+import type { Settings } from './core/settings.js';
+import { jsonLogger, type Logger } from './log.js';
+import { build } from './publish.js';
+import { createServer, listen } from './serve.js';
+import { FsStore } from './store/fs-store.js';
+
+const USAGE = `Usage: syndic <command> [options]
+
+Commands:
+  build     Build every feed from a folder of articles into an output folder
+  start     build, then serve the output folder on http://127.0.0.1:8080
+  serve     Serve an already built output folder
+
+Options:
+  --content DIR      articles folder (default: content)
+  --out DIR          output folder (default: public)
+  --site-url URL     absolute URL the site is served from (overrides cdk.json)
+  --feed-limit N     most items per feed (overrides cdk.json)
+  --config FILE      settings file (default: cdk.json, context key "syndic")
+  --port N           port for start/serve (default: 8080)
+  --host HOST        host for start/serve (default: 127.0.0.1)
+  -h, --help         this help
+`;
+
+const OPTIONS = {
+  content: { type: 'string', default: 'content' },
+  out: { type: 'string', default: 'public' },
+  'site-url': { type: 'string' },
+  'feed-limit': { type: 'string' },
+  config: { type: 'string' },
+  port: { type: 'string', default: '8080' },
+  host: { type: 'string', default: '127.0.0.1' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Human-friendly log lines on a terminal: warnings and errors go to stderr. */
+const cliLogger: Logger = (level, msg, fields) => {
+  if (level === 'debug') return;
+  if (process.env.SYNDIC_LOG_JSON) return jsonLogger(level, msg, fields);
+  (level === 'info' ? console.log : console.error)(level === 'info' ? msg : `${level}: ${msg}`);
+};
+
+async function runBuild(values: Record<string, unknown>, settings: Settings): Promise<number> {
+  const contentDir = path.resolve(String(values.content));
+  const outDir = path.resolve(String(values.out));
+  const result = await build({
+    content: new FsStore(contentDir),
+    contentPrefix: '',
+    out: new FsStore(outDir),
+    outPrefix: '',
+    settings,
+    log: cliLogger,
+  });
+  for (const err of result.rejected) console.error(`rejected: ${err.message}`);
+  console.log(
+    `built ${result.entries.length} articles (${result.drafts.length} drafts, ${result.rejected.length} rejected) into ${outDir}: ` +
+      `${result.written.length} files written, ${result.unchanged} unchanged, ${result.deleted.length} removed`,
+  );
+  return result.rejected.length ? 1 : 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    console.error(`${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const command = positionals[0];
+  if (values.help || !command) {
+    console.log(USAGE);
+    return command || values.help ? 0 : 2;
+  }
+  const settings = await loadSettings(process.cwd(), {
+    siteUrl: values['site-url'],
+    feedLimit: values['feed-limit'],
+  }, values.config);
+
+  switch (command) {
+    case 'build':
+      return runBuild(values, settings);
+    case 'start':
+    case 'serve': {
+      const status = command === 'start' ? await runBuild(values, settings) : 0;
+      const url = await listen(createServer(path.resolve(values.out)), Number(values.port), values.host);
+      console.log(`\nServing ${path.resolve(values.out)} on ${url}/`);
+      for (const f of Object.values(FEED_FILES)) console.log(`  ${url}/${f}`);
+      console.log(`  ${url}/categories/<category>/.../rss.xml (one folder per category node)\nPress Ctrl+C to stop.`);
+      if (status !== 0) console.error('Some articles were rejected (see above); the others are served.');
+      return new Promise<number>(() => {}); // serve until interrupted
+    }
+    default:
+      console.error(`unknown command ${command}\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+// Run when executed directly (tsx lambda/cli.ts, bin/syndic.js), not when imported by tests.
+const invoked = process.argv[1] ? path.resolve(process.argv[1]) : '';
+if (invoked.endsWith(path.join('lambda', 'cli.ts')) || invoked.endsWith(path.join('bin', 'syndic.js'))) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      console.error(`error: ${(e as Error).message}`);
+      process.exit(1);
+    },
+  );
+}

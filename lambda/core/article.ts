@@ -1,0 +1,195 @@
+// Article bytes → Article, or an ArticleError naming the file, the line where known, and the reason.
+import matter from 'gray-matter';
+import yaml from 'js-yaml';
+import { parseDate } from './dates.js';
+import type { Settings } from './settings.js';
+import { toPlainText } from './text.js';
+
+export interface Article {
+  /** Path under content/ without the extension; stable, and the base of the permalink. */
+  id: string;
+  title: string;
+  /** ISO 8601 instants. */
+  date: string;
+  updated: string;
+  /** One list per hierarchy, parent first (Hexo's reading of `categories`). */
+  categories: string[][];
+  tags: string[];
+  author?: string;
+  image?: string;
+  description?: string;
+  /** Rendered from the body; not yet cleaned. */
+  html: string;
+  /** `draft: true` or `published: false`: parsed and checked, but kept out of every feed. */
+  draft: boolean;
+}
+
+export class ArticleError extends Error {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+    readonly line?: number,
+  ) {
+    super(`${file}${line ? `:${line}` : ''}: ${reason}`);
+    this.name = 'ArticleError';
+  }
+}
+
+export interface ParseInput {
+  id: string;
+  /** Name shown in errors and warnings (the file path or the object key). */
+  file: string;
+  bytes: Uint8Array;
+  /** When the article was uploaded (mtime, S3 LastModified): the fallback for a missing date. */
+  uploadedAt: Date;
+}
+
+export interface ParseResult {
+  article: Article;
+  warnings: string[];
+}
+
+/** Byte offset of the first malformed UTF-8 sequence, or -1. */
+function firstInvalidUtf8(b: Uint8Array): number {
+  for (let i = 0; i < b.length; ) {
+    const c = b[i]!;
+    const n = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xf0 && c <= 0xf4 ? 3 : -1;
+    if (n < 0 || i + n >= b.length + (n === 0 ? 1 : 0)) return i;
+    for (let k = 1; k <= n; k++) if ((b[i + k]! & 0xc0) !== 0x80) return i;
+    // Overlong three-byte forms, UTF-16 surrogates, and code points past U+10FFFF.
+    if ((c === 0xe0 && b[i + 1]! < 0xa0) || (c === 0xed && b[i + 1]! > 0x9f) || (c === 0xf0 && b[i + 1]! < 0x90) || (c === 0xf4 && b[i + 1]! > 0x8f)) return i;
+    i += n + 1;
+  }
+  return -1;
+}
+
+function lineOfOffset(b: Uint8Array, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset; i++) if (b[i] === 0x0a) line++;
+  return line;
+}
+
+// Every engine but YAML throws: `---js` front matter would otherwise be evaluated as code.
+const refuse = (lang: string) => () => {
+  throw new Error(`front matter in ${lang} is not allowed; use YAML`);
+};
+const MATTER_OPTIONS = {
+  language: 'yaml',
+  engines: {
+    // CORE_SCHEMA reads `date: 2022-04-02 20:47:38` as a string, so the site's time zone applies.
+    yaml: (s: string) => yaml.load(s, { schema: yaml.CORE_SCHEMA }) as object,
+    js: refuse('JavaScript'),
+    javascript: refuse('JavaScript'),
+    coffee: refuse('CoffeeScript'),
+    coffeescript: refuse('CoffeeScript'),
+    json: refuse('JSON'),
+    toml: refuse('TOML'),
+  },
+};
+
+function asString(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return undefined;
+}
+
+function stringList(v: unknown): string[] {
+  const items = Array.isArray(v) ? v : v === undefined || v === null ? [] : [v];
+  return items.map(asString).filter((s): s is string => s !== undefined).map(toPlainText).filter(Boolean);
+}
+
+/** `categories`: a hierarchy list, a list of hierarchies (nested lists), or one string. */
+function categoryPaths(v: unknown): string[][] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) return [stringList(v)].filter((p) => p.length);
+  const nested = v.some(Array.isArray);
+  if (!nested) return [stringList(v)].filter((p) => p.length);
+  return v.map((p) => stringList(p)).filter((p) => p.length);
+}
+
+function firstString(data: Record<string, unknown>, keys: string[]): string | undefined {
+  for (const k of keys) {
+    const s = asString(data[k])?.trim();
+    if (s) return s;
+  }
+  return undefined;
+}
+
+/** The number of distinct category nodes an article is filed under (a hierarchy of 3 is 3 nodes). */
+export function countCategoryNodes(paths: string[][]): number {
+  const nodes = new Set<string>();
+  for (const p of paths) for (let i = 1; i <= p.length; i++) nodes.add(JSON.stringify(p.slice(0, i)));
+  return nodes.size;
+}
+
+export function parseArticle(input: ParseInput, settings: Settings, renderBody: (body: string) => string): ParseResult {
+  const { file, bytes } = input;
+  if (bytes.length > settings.maxArticleBytes)
+    throw new ArticleError(file, `article is ${bytes.length} bytes, over the limit of ${settings.maxArticleBytes} bytes (maxArticleBytes)`);
+  const bad = firstInvalidUtf8(bytes);
+  if (bad >= 0) throw new ArticleError(file, `bytes are not valid UTF-8 (byte offset ${bad})`, lineOfOffset(bytes, bad));
+
+  let text = new TextDecoder('utf-8').decode(bytes).replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
+  // Scraped articles start with blank lines before the opening `---`; remember them for line numbers.
+  const lead = /^(?:[ \t]*\n)*/.exec(text)![0];
+  const leadLines = lead.split('\n').length - 1;
+  text = text.slice(lead.length);
+
+  const opening = /^---([^\n]*)\n/.exec(text);
+  if (!opening) throw new ArticleError(file, 'no front matter: the article must start with a line `---`', leadLines + 1);
+  const lang = opening[1]!.trim();
+  if (lang !== '' && lang.toLowerCase() !== 'yaml')
+    throw new ArticleError(file, `front matter language "${lang}" is not allowed; only YAML is read`, leadLines + 1);
+  if (!/\n---[ \t]*(?:\n|$)/.test(text.slice(opening[0].length - 1)))
+    throw new ArticleError(file, 'front matter is not closed by a line `---`', leadLines + 1);
+
+  let parsed: { data: Record<string, unknown>; content: string };
+  try {
+    parsed = matter(text, MATTER_OPTIONS) as unknown as typeof parsed;
+  } catch (e) {
+    const err = e as { mark?: { line?: number }; reason?: string; message?: string };
+    const line = err.mark?.line !== undefined ? leadLines + 2 + err.mark.line : undefined;
+    throw new ArticleError(file, `invalid YAML front matter: ${err.reason ?? err.message}`, line);
+  }
+  const data = parsed.data && typeof parsed.data === 'object' && !Array.isArray(parsed.data) ? parsed.data : {};
+
+  const title = toPlainText(asString(data.title) ?? '');
+  if (!title) throw new ArticleError(file, 'missing title: front matter needs a non-empty `title`');
+
+  const warnings: string[] = [];
+  let date = parseDate(data.date, settings.timezone);
+  if (!date) {
+    date = input.uploadedAt;
+    const why = data.date === undefined ? 'no date' : `unreadable date ${JSON.stringify(data.date)}`;
+    warnings.push(`${file}: ${why}; using the upload time ${date.toISOString()}`);
+  }
+  const updatedRaw = data.updated ?? data.lastmod ?? data.modified;
+  let updated = parseDate(updatedRaw, settings.timezone);
+  if (updatedRaw !== undefined && !updated) warnings.push(`${file}: unreadable updated date ${JSON.stringify(updatedRaw)}; ignored`);
+  if (!updated || updated < date) updated = date;
+
+  const categories = categoryPaths(data.categories ?? data.category);
+  const nodes = countCategoryNodes(categories);
+  if (nodes > settings.maxCategories)
+    throw new ArticleError(file, `too many categories: ${nodes} category nodes, the limit is ${settings.maxCategories} (maxCategories)`);
+
+  const author = toPlainText(asString(data.author) ?? (typeof data.author === 'object' && data.author ? asString((data.author as Record<string, unknown>).name) ?? '' : ''));
+  const description = toPlainText(firstString(data, ['description', 'excerpt', 'summary']) ?? '');
+
+  return {
+    article: {
+      id: input.id,
+      title,
+      date: date.toISOString(),
+      updated: updated.toISOString(),
+      categories,
+      tags: stringList(data.tags ?? data.tag),
+      ...(author ? { author } : {}),
+      ...(firstString(data, ['headimg', 'thumbnail', 'cover', 'image']) ? { image: firstString(data, ['headimg', 'thumbnail', 'cover', 'image'])! } : {}),
+      ...(description ? { description } : {}),
+      html: renderBody(parsed.content),
+      draft: data.draft === true || data.draft === 'true' || data.published === false || data.published === 'false',
+    },
+    warnings,
+  };
+}

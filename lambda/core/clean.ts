@@ -1,0 +1,177 @@
+// The HTML cleaning policy: an explicit allowlist over sanitize-html, plus the fixes that
+// scraped articles need before a feed reader can show them (lazy images, relative URLs,
+// dropped embeds, boilerplate blocks).
+import sanitizeHtml from 'sanitize-html';
+
+export interface CleanOptions {
+  /** Absolute URL that relative links and images resolve against (the article's permalink). */
+  baseUrl: string;
+  /** Simple selectors (`.cls`, `tag.cls`, `#id`, `tag`) of blocks removed with their content. */
+  dropSelectors: readonly string[];
+}
+
+const TEXT_TAGS = [
+  'p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'ul', 'ol', 'li', 'dl', 'dt', 'dd', 'blockquote', 'pre', 'code',
+  'table', 'caption', 'thead', 'tbody', 'tfoot', 'tr', 'th', 'td', 'colgroup', 'col', 'figure', 'figcaption',
+  'a', 'img', 'picture', 'source', 'video', 'audio', 'track', 'br', 'hr', 'strong', 'em', 'b', 'i', 'u', 's',
+  'del', 'ins', 'sub', 'sup', 'small', 'mark', 'q', 'cite', 'abbr', 'kbd', 'samp', 'var', 'time',
+  // Layout containers carry no meaning, but dropping them would glue neighbouring blocks' text together.
+  'div', 'section', 'article', 'span', 'details', 'summary',
+];
+
+// Removed together with everything inside them. DROP_TAG marks boilerplate matched by dropSelectors.
+const DROP_TAG = 'syndic-drop';
+const DROP_WITH_CONTENT = [
+  'script', 'style', 'iframe', 'object', 'embed', 'form', 'noscript', 'template', 'textarea', 'select',
+  'option', 'button', 'svg', 'math', 'title', 'head', 'frameset', 'frame', 'applet', DROP_TAG,
+];
+
+// Elements that are pure wrappers: when nothing visible is left inside, they go too. After
+// sanitizing, these carry no attributes (but a's href), so a pattern over the output is exact.
+const WRAPPERS = 'p|div|section|article|span|a|strong|em|b|i|u|s|figure|figcaption|blockquote|h[1-6]|small|mark|sub|sup|del|ins|li|ul|ol|picture|details|summary|q|cite';
+const EMPTY_WRAPPER = new RegExp(`<(${WRAPPERS})(?: [^<>]*)?>(?:\\s|&nbsp;|<br />)*</\\1>`, 'g');
+
+function removeEmptyWrappers(html: string): string {
+  let prev: string;
+  do {
+    prev = html;
+    html = html.replace(EMPTY_WRAPPER, '');
+  } while (html !== prev);
+  return html;
+}
+
+const LAZY_SRC = ['data-src', 'data-original', 'data-actualsrc', 'data-lazy-src', 'data-url'];
+const LAZY_SRCSET = ['data-srcset', 'data-lazy-srcset'];
+
+/** Resolves a URL against the base; protocol-relative becomes https. Returns null for anything but http(s)/mailto. */
+export function absoluteUrl(raw: string, base: string): string | null {
+  const v = raw.trim();
+  if (v === '') return null;
+  try {
+    const u = new URL(v.startsWith('//') ? 'https:' + v : v, base);
+    if (u.protocol === 'http:' || u.protocol === 'https:' || u.protocol === 'mailto:') return u.href;
+  } catch {
+    // Malformed URL: treated like a forbidden scheme.
+  }
+  return null;
+}
+
+function absoluteSrcset(raw: string, base: string): string | null {
+  const parts = raw
+    .split(/,\s+|,(?=\S+\s)/)
+    .map((candidate) => {
+      const [url = '', ...descriptor] = candidate.trim().split(/\s+/);
+      const abs = absoluteUrl(url, base);
+      return abs ? [abs.replace(/,/g, '%2C'), ...descriptor].join(' ') : null;
+    })
+    .filter((x): x is string => x !== null);
+  return parts.length ? parts.join(', ') : null;
+}
+
+interface Selector {
+  tag?: string;
+  cls?: string;
+  id?: string;
+}
+function parseSelector(s: string): Selector {
+  const m = /^([a-z][a-z0-9-]*)?(?:\.([\w-]+)|#([\w-]+))?$/i.exec(s.trim());
+  if (!m || (!m[1] && !m[2] && !m[3])) throw new Error(`dropSelectors: unsupported selector "${s}" (use .class, tag.class, #id or tag)`);
+  return { tag: m[1]?.toLowerCase(), cls: m[2], id: m[3] };
+}
+function matches(sel: Selector, tag: string, attribs: Record<string, string>): boolean {
+  if (sel.tag && sel.tag !== tag) return false;
+  if (sel.cls && !(attribs.class ?? '').split(/\s+/).includes(sel.cls)) return false;
+  if (sel.id && attribs.id !== sel.id) return false;
+  return true;
+}
+
+function rewrite(tag: string, attribs: Record<string, string>, opts: CleanOptions, selectors: Selector[]) {
+  if (selectors.some((sel) => matches(sel, tag, attribs))) return { tagName: DROP_TAG, attribs: {} };
+  const a: Record<string, string> = { ...attribs };
+  const url = (name: string) => {
+    if (a[name] === undefined) return;
+    const abs = absoluteUrl(a[name], opts.baseUrl);
+    if (abs) a[name] = abs;
+    else delete a[name];
+  };
+  switch (tag) {
+    case 'iframe':
+    case 'embed':
+    case 'object': {
+      // A dropped embed leaves a plain link, so the reader can still reach the video.
+      const src = absoluteUrl(a.src ?? a.data ?? '', opts.baseUrl);
+      if (!src || src.startsWith('mailto:')) return { tagName: tag, attribs: {} };
+      return { tagName: 'a', attribs: { href: src }, text: src };
+    }
+    case 'img':
+    case 'source': {
+      const lazy = LAZY_SRC.map((k) => a[k]).find((v) => v && absoluteUrl(v, opts.baseUrl));
+      if (lazy) a.src = lazy;
+      const lazySet = LAZY_SRCSET.map((k) => a[k]).find((v) => v);
+      if (lazySet) a.srcset = lazySet;
+      url('src');
+      if (a.srcset !== undefined) {
+        const set = absoluteSrcset(a.srcset, opts.baseUrl);
+        if (set) a.srcset = set;
+        else delete a.srcset;
+      }
+      // Image hosts in the corpus refuse hotlinks that carry a Referer.
+      if (tag === 'img') a.referrerpolicy = 'no-referrer';
+      break;
+    }
+    case 'a':
+      url('href');
+      break;
+    case 'video':
+    case 'audio':
+    case 'track':
+      url('src');
+      url('poster');
+      break;
+  }
+  return { tagName: tag, attribs: a };
+}
+
+/** Cleans untrusted article HTML into the safe subset that feeds and pages publish. Idempotent. */
+export function cleanHtml(html: string, opts: CleanOptions): string {
+  const selectors = opts.dropSelectors.map(parseSelector);
+  const out = sanitizeHtml(html, {
+    allowedTags: TEXT_TAGS,
+    allowedAttributes: {
+      a: ['href', 'title'],
+      img: ['src', 'srcset', 'alt', 'title', 'width', 'height', 'referrerpolicy'],
+      source: ['src', 'srcset', 'type', 'media', 'sizes'],
+      video: ['src', 'poster', 'controls', 'width', 'height', 'loop', 'muted', 'playsinline'],
+      audio: ['src', 'controls', 'loop'],
+      track: ['src', 'kind', 'srclang', 'label'],
+      ol: ['start', 'reversed', 'type'],
+      li: ['value'],
+      td: ['colspan', 'rowspan'],
+      th: ['colspan', 'rowspan', 'scope'],
+      col: ['span'],
+      colgroup: ['span'],
+      time: ['datetime'],
+      abbr: ['title'],
+      q: ['cite'],
+      blockquote: ['cite'],
+      del: ['datetime'],
+      ins: ['datetime'],
+    },
+    allowedSchemes: ['http', 'https', 'mailto'],
+    allowedSchemesByTag: { img: ['http', 'https'], source: ['http', 'https'], video: ['http', 'https'], audio: ['http', 'https'] },
+    allowedSchemesAppliedToAttributes: ['href', 'src', 'cite', 'poster'],
+    allowProtocolRelative: false,
+    allowVulnerableTags: false,
+    disallowedTagsMode: 'discard',
+    nonTextTags: DROP_WITH_CONTENT,
+    selfClosing: ['img', 'br', 'hr', 'source', 'col', 'track'],
+    transformTags: {
+      // The specific transforms run first and can set the link text of a dropped embed.
+      iframe: (tag, attribs) => rewrite(tag, attribs, opts, selectors),
+      embed: (tag, attribs) => rewrite(tag, attribs, opts, selectors),
+      object: (tag, attribs) => rewrite(tag, attribs, opts, selectors),
+      '*': (tag, attribs) => rewrite(tag, attribs, opts, selectors),
+    },
+  });
+  return removeEmptyWrappers(out).trim();
+}

@@ -1,0 +1,49 @@
+// Front-matter dates. Publishers write RFC 1123 (`Sat, 02 Apr 2022 12:47:38 GMT`), ISO 8601 with
+// an offset, or a wall-clock time (`2022-04-02 20:47:38`) that means the site's time zone.
+
+const RFC1123 = /^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{2}:\d{2}(?::\d{2})?\s*(?:GMT|UTC?|Z|[+-]\d{4}|[ECMP][SD]T)$/;
+const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$/i;
+const WALL_CLOCK = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?)?$/;
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric',
+      hour: 'numeric', minute: 'numeric', second: 'numeric',
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+/** Offset of the zone from UTC at instant `ms`, in milliseconds. */
+function zoneOffset(ms: number, timeZone: string): number {
+  const parts: Record<string, number> = {};
+  for (const p of formatter(timeZone).formatToParts(new Date(ms))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  const asUtc = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
+  return asUtc - (ms - (ms % 1000 + 1000) % 1000);
+}
+
+/** Parses a front-matter date; null when it is missing or unreadable (`Invalid Date`). */
+export function parseDate(raw: unknown, timeZone: string): Date | null {
+  if (raw instanceof Date) return Number.isNaN(raw.getTime()) ? null : raw;
+  if (typeof raw !== 'string') return null;
+  const s = raw.trim();
+  if (RFC1123.test(s) || ISO_WITH_OFFSET.test(s)) {
+    const ms = Date.parse(s);
+    return Number.isNaN(ms) ? null : new Date(ms);
+  }
+  const m = WALL_CLOCK.exec(s);
+  if (!m) return null;
+  const [y, mo, d, h = 0, mi = 0, sec = 0, frac = '0'] = m.slice(1).map((v, i) => (i === 6 ? v : v === undefined ? undefined : Number(v))) as number[];
+  const naive = Date.UTC(y!, mo! - 1, d!, h, mi, sec, Number(String(frac).padEnd(3, '0')));
+  const check = new Date(naive);
+  // Reject 2024-02-30 and 25:00 instead of letting Date roll them over.
+  if (check.getUTCMonth() !== mo! - 1 || check.getUTCDate() !== d || check.getUTCHours() !== h || check.getUTCMinutes() !== mi) return null;
+  // Two passes settle instants next to a daylight-saving change.
+  let ms = naive - zoneOffset(naive, timeZone);
+  ms = naive - zoneOffset(ms, timeZone);
+  return new Date(ms);
+}

@@ -1,0 +1,26 @@
+// Bytes of one uploaded file → the Entry that feeds publish, or the reason it was rejected.
+// The one path every shell (CLI build, Lambda upload, rebuild) takes for an article.
+import { ArticleError, parseArticle } from './article.js';
+import { toEntry, type Entry } from './entry.js';
+import { renderMarkdown } from './markdown.js';
+import type { Settings } from './settings.js';
+
+export type Processed =
+  | { kind: 'entry'; entry: Entry; warnings: string[] }
+  | { kind: 'draft'; warnings: string[] }
+  | { kind: 'rejected'; error: ArticleError };
+
+export function processArticle(
+  input: { id: string; file: string; bytes: Uint8Array; uploadedAt: Date },
+  settings: Settings,
+): Processed {
+  try {
+    const { article, warnings } = parseArticle(input, settings, renderMarkdown);
+    if (article.draft) return { kind: 'draft', warnings };
+    return { kind: 'entry', entry: toEntry(article, settings), warnings };
+  } catch (e) {
+    if (e instanceof ArticleError) return { kind: 'rejected', error: e };
+    // Anything else thrown while reading an article is still that article's fault, not the build's.
+    return { kind: 'rejected', error: new ArticleError(input.file, `could not be processed: ${(e as Error).message}`) };
+  }
+}

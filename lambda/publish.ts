@@ -1,0 +1,119 @@
+// The engine over Stores: read articles, plan the public files with the pure core, write only what changed.
+import { ArticleError } from './core/article.js';
+import type { Entry } from './core/entry.js';
+import { articleIdFromPath } from './core/layout.js';
+import { processArticle } from './core/pipeline.js';
+import type { Settings } from './core/settings.js';
+import { buildSite, type OutFile } from './core/site.js';
+import type { Logger } from './log.js';
+import { etagOf } from './store/etag.js';
+import type { ObjectInfo, Store } from './store/store.js';
+
+/** Runs `fn` over items with at most `limit` in flight, keeping the results in order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+export interface ReadResult {
+  entries: Entry[];
+  rejected: ArticleError[];
+  drafts: string[];
+}
+
+/** Reads and processes every article under the prefix; a bad article is reported, never fatal. */
+export async function readArticles(
+  content: Store,
+  prefix: string,
+  settings: Settings,
+  log: Logger,
+  onProgress?: (done: number, total: number) => void,
+): Promise<ReadResult> {
+  const objects = (await content.list(prefix)).filter((o) => articleIdFromPath(o.key.slice(prefix.length)) !== null);
+  const result: ReadResult = { entries: [], rejected: [], drafts: [] };
+  let done = 0;
+  const processed = await mapLimit(objects, 16, async (info: ObjectInfo) => {
+    const id = articleIdFromPath(info.key.slice(prefix.length))!;
+    if (info.size > settings.maxArticleBytes) {
+      // Rejected unread: a huge object never reaches memory.
+      return { kind: 'rejected' as const, error: new ArticleError(info.key, `article is ${info.size} bytes, over the limit of ${settings.maxArticleBytes} bytes (maxArticleBytes)`) };
+    }
+    const obj = await content.get(info.key);
+    onProgress?.(++done, objects.length);
+    if (!obj) return { kind: 'draft' as const, warnings: [] }; // deleted while we listed
+    return processArticle({ id, file: info.key, bytes: obj.body, uploadedAt: obj.lastModified }, settings);
+  });
+  processed.forEach((p, i) => {
+    if (p.kind === 'rejected') {
+      result.rejected.push(p.error);
+      return;
+    }
+    for (const w of p.warnings) log('warn', w, { key: objects[i]!.key });
+    if (p.kind === 'entry') result.entries.push(p.entry);
+    else result.drafts.push(objects[i]!.key);
+  });
+  return result;
+}
+
+// Files this engine owns in an output folder; anything else there is left alone.
+const GENERATED = /(^|\/)(rss\.xml|atom\.xml|feed\.json|index\.html|feeds\.opml|[\w-]+\.xsl)$/;
+
+export interface SyncResult {
+  written: string[];
+  deleted: string[];
+  unchanged: number;
+}
+
+/**
+ * Makes the files under `prefix` equal to `files`: writes only those whose bytes differ (compared by
+ * ETag, so an unchanged rebuild writes nothing) and deletes generated files that are no longer planned.
+ */
+export async function syncFiles(out: Store, prefix: string, files: readonly OutFile[], existing?: ObjectInfo[]): Promise<SyncResult> {
+  const current = new Map((existing ?? (await out.list(prefix))).map((o) => [o.key, o.etag]));
+  const planned = new Set<string>();
+  const result: SyncResult = { written: [], deleted: [], unchanged: 0 };
+  await mapLimit(files, 16, async (f) => {
+    const key = prefix + f.path;
+    planned.add(key);
+    if (current.get(key) === etagOf(f.body)) {
+      result.unchanged++;
+      return;
+    }
+    await out.put(key, f.body, { contentType: f.contentType, cacheControl: f.cacheControl });
+    result.written.push(key);
+  });
+  const orphans = [...current.keys()].filter((k) => !planned.has(k) && GENERATED.test(k));
+  await mapLimit(orphans, 16, async (k) => {
+    await out.delete(k);
+    result.deleted.push(k);
+  });
+  result.written.sort();
+  result.deleted.sort();
+  return result;
+}
+
+export interface BuildResult extends SyncResult, ReadResult {}
+
+/** Full build: every article under `contentPrefix` of `content` → every public file under `outPrefix` of `out`. */
+export async function build(opts: {
+  content: Store;
+  contentPrefix: string;
+  out: Store;
+  outPrefix: string;
+  settings: Settings;
+  log: Logger;
+  onProgress?: (done: number, total: number) => void;
+}): Promise<BuildResult> {
+  const read = await readArticles(opts.content, opts.contentPrefix, opts.settings, opts.log, opts.onProgress);
+  const files = buildSite(read.entries, opts.settings);
+  const sync = await syncFiles(opts.out, opts.outPrefix, files);
+  return { ...read, ...sync };
+}

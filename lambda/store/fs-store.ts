@@ -1,0 +1,78 @@
+// The Store over a local folder: `syndic build` and `npm start` use it.
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { etagOf } from './etag.js';
+import { PreconditionFailed, type ObjectInfo, type PutOptions, type Store, type StoredObject } from './store.js';
+
+export class FsStore implements Store {
+  readonly root: string;
+  readonly name: string;
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+    this.name = this.root;
+  }
+
+  /** Maps a key to a file, refusing any key that would leave the folder. */
+  private file(key: string): string {
+    const p = path.resolve(this.root, key);
+    if (key.startsWith('/') || key.split('/').includes('..') || (p !== this.root && !p.startsWith(this.root + path.sep)))
+      throw new Error(`key ${JSON.stringify(key)} leaves ${this.root}`);
+    return p;
+  }
+
+  async get(key: string): Promise<StoredObject | null> {
+    const file = this.file(key);
+    try {
+      const [body, st] = await Promise.all([readFile(file), stat(file)]);
+      if (!st.isFile()) return null;
+      return { key, body: new Uint8Array(body), etag: etagOf(body), size: body.length, lastModified: st.mtime };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'EISDIR') return null;
+      throw e;
+    }
+  }
+
+  async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<{ etag: string }> {
+    const file = this.file(key);
+    if (options.ifMatch !== undefined || options.ifNoneMatch !== undefined) {
+      const current = await this.get(key);
+      if (options.ifNoneMatch === '*' && current) throw new PreconditionFailed(key);
+      if (options.ifMatch !== undefined && current?.etag !== options.ifMatch) throw new PreconditionFailed(key);
+    }
+    await mkdir(path.dirname(file), { recursive: true });
+    // Write then rename, so a reader (the local server) never sees half a file.
+    const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    await writeFile(tmp, body);
+    await rename(tmp, file);
+    return { etag: etagOf(body) };
+  }
+
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    const out: ObjectInfo[] = [];
+    const walk = async (dir: string, keyPrefix: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw e;
+      }
+      for (const ent of entries) {
+        const key = keyPrefix + ent.name;
+        if (ent.isDirectory()) {
+          if (prefix.startsWith(key + '/') || (key + '/').startsWith(prefix)) await walk(path.join(dir, ent.name), key + '/');
+        } else if (ent.isFile() && key.startsWith(prefix) && !ent.name.endsWith('.tmp')) {
+          const obj = await this.get(key);
+          if (obj) out.push({ key, etag: obj.etag, size: obj.size, lastModified: obj.lastModified });
+        }
+      }
+    };
+    await walk(this.root, '');
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.file(key), { force: true });
+  }
+}

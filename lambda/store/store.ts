@@ -1,0 +1,43 @@
+// The one seam for I/O: the engine reads and writes objects through this, whether they live in a
+// local folder or in S3. Keys use `/` separators and never start with `/`.
+
+export interface ObjectInfo {
+  key: string;
+  /** Quoted hex MD5 of the body, as S3 reports it for single-part uploads. */
+  etag: string;
+  size: number;
+  lastModified: Date;
+}
+
+export interface StoredObject extends ObjectInfo {
+  body: Uint8Array;
+}
+
+export interface PutOptions {
+  contentType?: string;
+  cacheControl?: string;
+  /** Write only if the current object has this ETag (optimistic concurrency). */
+  ifMatch?: string;
+  /** '*': write only if no object exists. */
+  ifNoneMatch?: '*';
+}
+
+/** Thrown when a put's precondition does not hold: someone else wrote first; re-read and retry. */
+export class PreconditionFailed extends Error {
+  constructor(readonly key: string) {
+    super(`precondition failed for ${key}`);
+    this.name = 'PreconditionFailed';
+  }
+}
+
+export interface Store {
+  /** The object, or null when there is none. */
+  get(key: string): Promise<StoredObject | null>;
+  put(key: string, body: Uint8Array | string, options?: PutOptions): Promise<{ etag: string }>;
+  /** Every object whose key starts with the prefix, in key order. */
+  list(prefix: string): Promise<ObjectInfo[]>;
+  /** Deleting a missing object is not an error. */
+  delete(key: string): Promise<void>;
+  /** A short name for logs: the folder or `s3://bucket`. */
+  readonly name: string;
+}
