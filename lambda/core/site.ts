@@ -67,6 +67,19 @@ export function renderNodeFeeds(node: SiteNode, settings: Settings): OutFile[] {
   }));
 }
 
+/** What the whole-site listings need to know of a node: no entries, so it stays small. */
+export interface NodeSummary {
+  path: NodePath;
+  slugs: string[];
+  count: number;
+}
+
+const bySlugPath = (a: { slugs: string[] }, b: { slugs: string[] }) => {
+  const x = a.slugs.join('/');
+  const y = b.slugs.join('/');
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
 /** Groups published entries into nodes: the site and every category node, with slugs assigned. */
 export function siteNodes(entries: readonly Entry[], settings: Settings): SiteNode[] {
   const byNode = new Map<string, { path: NodePath; entries: Entry[] }>([[nodeKey([]), { path: [], entries: [] }]]);
@@ -86,10 +99,49 @@ export function siteNodes(entries: readonly Entry[], settings: Settings): SiteNo
       entries: [...n.entries].sort(compareEntries).slice(0, settings.feedLimit),
       count: n.entries.length,
     }))
-    .sort((a, b) => (a.slugs.join('/') < b.slugs.join('/') ? -1 : a.slugs.join('/') > b.slugs.join('/') ? 1 : 0));
+    .sort(bySlugPath);
+}
+
+// The three renderers below are the whole contract between the pure core and the engine:
+// a full build calls each of them for everything; an incremental update calls them only for the
+// nodes and the article an upload touched, so their inputs must stay this narrow:
+// - a node's files depend on that node, its entries, and the summaries of its own descendants
+//   (the root node's page may show the whole tree, since every upload touches the root);
+// - an article's files depend on the entry and the slugs of its own nodes;
+// - the site files depend on the tree of node summaries only.
+
+/** Every file of one node: its feeds (and its page). */
+export function renderNodeFiles(node: SiteNode, tree: readonly NodeSummary[], settings: Settings): OutFile[] {
+  void tree;
+  return renderNodeFeeds(node, settings);
+}
+
+/** Every file of one published article (its page). */
+export function renderArticleFiles(entry: Entry, tree: readonly NodeSummary[], settings: Settings): OutFile[] {
+  void entry;
+  void tree;
+  void settings;
+  return [];
+}
+
+/** Files that depend on the set of nodes only (OPML, stylesheets). */
+export function renderSiteFiles(tree: readonly NodeSummary[], settings: Settings): OutFile[] {
+  void tree;
+  void settings;
+  return [];
+}
+
+export function summarize(nodes: readonly SiteNode[]): NodeSummary[] {
+  return nodes.map((n) => ({ path: n.path, slugs: n.slugs, count: n.count })).sort(bySlugPath);
 }
 
 /** Every public file of a site built from these entries (drafts already removed). */
 export function buildSite(entries: readonly Entry[], settings: Settings): OutFile[] {
-  return siteNodes(entries, settings).flatMap((node) => renderNodeFeeds(node, settings));
+  const nodes = siteNodes(entries, settings);
+  const tree = summarize(nodes);
+  return [
+    ...nodes.flatMap((node) => renderNodeFiles(node, tree, settings)),
+    ...[...entries].sort(compareEntries).flatMap((e) => renderArticleFiles(e, tree, settings)),
+    ...renderSiteFiles(tree, settings),
+  ];
 }
