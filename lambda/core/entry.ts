@@ -3,7 +3,7 @@
 import type { Article } from './article.js';
 import { absoluteUrl, cleanHtml } from './clean.js';
 import type { Settings } from './settings.js';
-import { toPlainText, truncate } from './text.js';
+import { escapeHtml, toPlainText, truncate } from './text.js';
 
 export interface Entry {
   id: string;
@@ -37,7 +37,10 @@ export function permalink(siteUrl: string, id: string): string {
 
 export function toEntry(article: Article, settings: Settings): Entry {
   const url = permalink(settings.siteUrl, article.id);
-  const contentHtml = cleanHtml(article.html, { baseUrl: url, dropSelectors: settings.dropSelectors });
+  const cleaned = cleanHtml(article.html, { baseUrl: url, dropSelectors: settings.dropSelectors });
+  // Some scraped bodies are empty (`<p></p>`): readers show an item without content as broken,
+  // and Atom and RSS parsers drop the element, so the title stands in for the body.
+  const contentHtml = cleaned || `<p>${escapeHtml(article.title)}</p>`;
   const summarySource = article.description || toPlainText(contentHtml);
   const imageUrl = article.image ? absoluteUrl(article.image, url) : null;
   const image = imageUrl && !imageUrl.startsWith('mailto:') ? { url: imageUrl, ...(imageType(imageUrl) ? { type: imageType(imageUrl)! } : {}) } : undefined;

@@ -105,7 +105,8 @@ function renderRss(meta: FeedMeta, entries: readonly Entry[]): string {
     if (e.image) {
       extensions.push({
         name: 'media:content',
-        objects: { _attributes: { url: e.image.url, medium: 'image', ...(e.image.type ? { type: e.image.type } : {}) } },
+        // xml-js writes extension attributes unescaped: a `&` in the URL's query would break the XML.
+        objects: { _attributes: { url: escapeHtml(e.image.url), medium: 'image', ...(e.image.type ? { type: e.image.type } : {}) } },
       });
     }
     feed.addItem({
