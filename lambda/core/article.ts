@@ -148,7 +148,8 @@ export function parseArticle(input: ParseInput, settings: Settings, renderBody: 
     parsed = matter(text, MATTER_OPTIONS) as unknown as typeof parsed;
   } catch (e) {
     const err = e as { mark?: { line?: number }; reason?: string; message?: string };
-    const line = err.mark?.line !== undefined ? leadLines + 2 + err.mark.line : undefined;
+    // js-yaml counts from 0, starting at the rest of the opening `---` line (gray-matter keeps it).
+    const line = err.mark?.line !== undefined ? leadLines + 1 + err.mark.line : undefined;
     throw new ArticleError(file, `invalid YAML front matter: ${err.reason ?? err.message}`, line);
   }
   const data = parsed.data && typeof parsed.data === 'object' && !Array.isArray(parsed.data) ? parsed.data : {};
