@@ -132,10 +132,43 @@ function rewrite(tag: string, attribs: Record<string, string>, opts: CleanOption
   return { tagName: tag, attribs: a };
 }
 
+// htmlparser2 (under sanitize-html) keeps its open-element stack with Array#unshift, so each level
+// costs a pass over all the others: 100,000 nested <div>s take minutes. No article needs more than a
+// few dozen levels, so tags deeper than this are dropped (their text is kept) before parsing.
+const MAX_DEPTH = 256;
+// Void elements never nest; these close themselves when a sibling opens, so they never stack deep.
+const NOT_NESTING = new Set([
+  'area', 'base', 'basefont', 'br', 'col', 'command', 'embed', 'frame', 'hr', 'img', 'input', 'isindex', 'keygen',
+  'link', 'meta', 'param', 'source', 'track', 'wbr',
+  'p', 'li', 'dt', 'dd', 'option', 'optgroup', 'tr', 'td', 'th', 'thead', 'tbody', 'tfoot', 'rt', 'rp',
+]);
+
+/** Drops the tags nested deeper than MAX_DEPTH, keeping their text. Linear; unchanged below the limit. */
+export function capNesting(html: string, max = MAX_DEPTH): string {
+  const kept: boolean[] = [];
+  let depth = 0;
+  return html.replace(/<!--[\s\S]*?(?:-->|$)|<(\/?)([a-zA-Z][\w:-]*)\b[^>]*?(\/?)>/g, (tag, close: string, name: string, selfClose: string) => {
+    if (name === undefined || selfClose || NOT_NESTING.has(name.toLowerCase())) return tag;
+    if (close) {
+      if (!kept.length) return tag;
+      if (!kept.pop()) return '';
+      depth--;
+      return tag;
+    }
+    if (depth >= max) {
+      kept.push(false);
+      return '';
+    }
+    kept.push(true);
+    depth++;
+    return tag;
+  });
+}
+
 /** Cleans untrusted article HTML into the safe subset that feeds and pages publish. Idempotent. */
 export function cleanHtml(html: string, opts: CleanOptions): string {
   const selectors = opts.dropSelectors.map(parseSelector);
-  const out = sanitizeHtml(html, {
+  const out = sanitizeHtml(capNesting(html), {
     allowedTags: TEXT_TAGS,
     allowedAttributes: {
       a: ['href', 'title'],

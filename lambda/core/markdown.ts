@@ -32,6 +32,45 @@ export function dedentHtmlLines(body: string): string {
     .join('\n');
 }
 
+// Raw `<pre>` blocks are HTML, not Markdown: a blank line inside one ends CommonMark's HTML block,
+// and the rest would lose its indentation and grow <p> and <em> (`/* a */ x * y`). So each complete
+// `<pre>…</pre>` outside fenced code is swapped for a one-line placeholder and put back after rendering.
+const PRE_BLOCK = /<pre\b[^>]*>[\s\S]*?<\/pre\s*>/gi;
+const placeholder = (i: number) => `<pre data-syndic-pre="${i}"></pre>`;
+
+function protectPre(body: string): { text: string; blocks: string[] } {
+  const blocks: string[] = [];
+  const out: string[] = [];
+  let chunk: string[] = [];
+  let fence: string | null = null;
+  const flush = () => {
+    if (chunk.length) out.push(chunk.join('\n').replace(PRE_BLOCK, (m) => placeholder(blocks.push(m) - 1)));
+    chunk = [];
+  };
+  for (const line of body.split('\n')) {
+    const fenceMatch = /^\s{0,3}(`{3,}|~{3,})/.exec(line);
+    if (fenceMatch) {
+      const mark = fenceMatch[1]!;
+      if (fence === null) {
+        flush();
+        fence = mark;
+      } else if (mark[0] === fence[0] && mark.length >= fence.length) fence = null;
+      out.push(line);
+    } else if (fence !== null) out.push(line);
+    else chunk.push(line);
+  }
+  flush();
+  return { text: out.join('\n'), blocks };
+}
+
 export function renderMarkdown(body: string): string {
-  return md.render(dedentHtmlLines(body));
+  const { text, blocks } = protectPre(body);
+  const html = md.render(dedentHtmlLines(text));
+  if (!blocks.length) return html;
+  // A placeholder inside an inline code span comes back escaped: restore it escaped too.
+  return html
+    .replace(/<pre data-syndic-pre="(\d+)"><\/pre>/g, (m, i: string) => blocks[Number(i)] ?? m)
+    .replace(/&lt;pre data-syndic-pre=&quot;(\d+)&quot;&gt;&lt;\/pre&gt;/g, (m, i: string) =>
+      blocks[Number(i)] === undefined ? m : md.utils.escapeHtml(blocks[Number(i)]!),
+    );
 }
