@@ -3,8 +3,11 @@
 import { assignSlugPaths, nodeDir, nodeKey, nodesOf, type NodePath } from './categories.js';
 import { compareEntries, type Entry } from './entry.js';
 import { renderFeeds, type FeedMeta } from './feeds.js';
-import { FEED_FILES } from './layout.js';
+import { articlePagePath, FEED_FILES } from './layout.js';
+import { renderOpml } from './opml.js';
+import { renderArticlePage, renderCategoryPage, renderIndexPage, type Crumb, type FeedLinks, type PageNode } from './pages.js';
 import type { Settings } from './settings.js';
+import { ATOM_XSL, RSS_XSL, XSL_FILES, stylesheetHrefs } from './xsl.js';
 
 export interface OutFile {
   /** Path relative to the public root. */
@@ -52,6 +55,7 @@ export function feedMeta(node: Pick<SiteNode, 'path' | 'slugs'>, settings: Setti
     language: settings.language,
     author: settings.author,
     ...(settings.websubHub ? { hub: settings.websubHub } : {}),
+    stylesheets: stylesheetHrefs(settings.siteUrl),
   };
 }
 
@@ -110,25 +114,83 @@ export function siteNodes(entries: readonly Entry[], settings: Settings): SiteNo
 // - an article's files depend on the entry and the slugs of its own nodes;
 // - the site files depend on the tree of node summaries only.
 
-/** Every file of one node: its feeds (and its page). */
+// Pages link to each other through these: a node's URL and feeds, known from its path and slugs alone.
+const OPML_FILE = 'feeds.opml';
+const PAGE_FILE = 'index.html';
+const opmlUrl = (settings: Settings) => `${settings.siteUrl}/${OPML_FILE}`;
+const feedLinks = (node: Pick<SiteNode, 'path' | 'slugs'>, settings: Settings): FeedLinks => {
+  const m = feedMeta(node, settings);
+  return { title: m.title, feedUrls: m.feedUrls };
+};
+const pageNode = (n: NodeSummary, settings: Settings): PageNode => ({
+  path: n.path,
+  count: n.count,
+  url: nodeUrl(settings, n.slugs),
+  feeds: feedLinks(n, settings),
+});
+const isDescendant = (n: NodeSummary, of: NodePath) => n.path.length > of.length && of.every((name, i) => n.path[i] === name);
+
+function renderNodePage(node: SiteNode, tree: readonly NodeSummary[], settings: Settings): string {
+  const home = nodeUrl(settings, []);
+  const siteFeeds = feedLinks({ path: [], slugs: [] }, settings);
+  const descendants = tree.filter((n) => isDescendant(n, node.path)).map((n) => pageNode(n, settings));
+  if (node.path.length === 0) {
+    return renderIndexPage({ settings, url: home, feeds: siteFeeds, opmlUrl: opmlUrl(settings), entries: node.entries, count: node.count, nodes: descendants });
+  }
+  // Ancestors are the prefixes of the node's own path and slugs: no other node's summary is needed.
+  const crumbs: Crumb[] = [{ name: settings.title, url: home }];
+  for (let i = 1; i < node.path.length; i++) crumbs.push({ name: node.path[i - 1]!, url: nodeUrl(settings, node.slugs.slice(0, i)) });
+  return renderCategoryPage({
+    settings,
+    homeUrl: home,
+    opmlUrl: opmlUrl(settings),
+    siteFeeds,
+    url: nodeUrl(settings, node.slugs),
+    path: node.path,
+    crumbs,
+    feeds: feedLinks(node, settings),
+    count: node.count,
+    entries: node.entries,
+    descendants,
+  });
+}
+
+/** Every file of one node: its feeds and its page (the site's is `index.html`, with the whole tree). */
 export function renderNodeFiles(node: SiteNode, tree: readonly NodeSummary[], settings: Settings): OutFile[] {
-  void tree;
-  return renderNodeFeeds(node, settings);
+  return [
+    ...renderNodeFeeds(node, settings),
+    { path: nodeDir(node.slugs) + PAGE_FILE, body: renderNodePage(node, tree, settings), contentType: CONTENT_TYPES.html, cacheControl: SHORT_CACHE },
+  ];
 }
 
-/** Every file of one published article (its page). */
+/** Every file of one published article: its page. */
 export function renderArticleFiles(entry: Entry, tree: readonly NodeSummary[], settings: Settings): OutFile[] {
-  void entry;
-  void tree;
-  void settings;
-  return [];
+  const slugsOf = new Map(tree.map((n) => [nodeKey(n.path), n.slugs]));
+  // One trail of links per hierarchy; a level missing from the tree (it should not be) stays unlinked.
+  const categories = entry.categories.map((h) =>
+    h.flatMap((name, i) => {
+      const slugs = slugsOf.get(nodeKey(h.slice(0, i + 1)));
+      return slugs ? [{ name, url: nodeUrl(settings, slugs) }] : [];
+    }),
+  ).filter((trail) => trail.length > 0);
+  const body = renderArticlePage({
+    settings,
+    homeUrl: nodeUrl(settings, []),
+    opmlUrl: opmlUrl(settings),
+    feeds: feedLinks({ path: [], slugs: [] }, settings),
+    entry,
+    categories,
+  });
+  return [{ path: articlePagePath(entry.id), body, contentType: CONTENT_TYPES.html, cacheControl: LONG_CACHE }];
 }
 
-/** Files that depend on the set of nodes only (OPML, stylesheets). */
+/** Files that depend on the set of nodes only: the OPML list and the feeds' XSL stylesheets. */
 export function renderSiteFiles(tree: readonly NodeSummary[], settings: Settings): OutFile[] {
-  void tree;
-  void settings;
-  return [];
+  return [
+    { path: OPML_FILE, body: renderOpml({ title: settings.title, nodes: tree.map((n) => pageNode(n, settings)) }), contentType: CONTENT_TYPES.opml, cacheControl: SHORT_CACHE },
+    { path: XSL_FILES.rss, body: RSS_XSL, contentType: CONTENT_TYPES.xsl, cacheControl: SHORT_CACHE },
+    { path: XSL_FILES.atom, body: ATOM_XSL, contentType: CONTENT_TYPES.xsl, cacheControl: SHORT_CACHE },
+  ];
 }
 
 export function summarize(nodes: readonly SiteNode[]): NodeSummary[] {
