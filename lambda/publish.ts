@@ -2,7 +2,7 @@
 import { ArticleError } from './core/article.js';
 import type { Entry } from './core/entry.js';
 import { articleIdFromPath } from './core/layout.js';
-import { processArticle } from './core/pipeline.js';
+import { processArticle, type Processed } from './core/pipeline.js';
 import type { Settings } from './core/settings.js';
 import { buildSite, type OutFile } from './core/site.js';
 import type { Logger } from './log.js';
@@ -29,6 +29,20 @@ export interface ReadResult {
   drafts: string[];
 }
 
+/** The rejection of an article too large to read, or null. Shared by the full build and the Lambda upload path. */
+export function oversizeError(key: string, size: number, settings: Settings): ArticleError | null {
+  return size > settings.maxArticleBytes
+    ? new ArticleError(key, `article is ${size} bytes, over the limit of ${settings.maxArticleBytes} bytes (maxArticleBytes)`)
+    : null;
+}
+
+/** One article as read by readArticles: its object and what the pipeline made of it (rebuild keeps it as state). */
+export interface ReadArticle {
+  id: string;
+  info: ObjectInfo;
+  result: Processed;
+}
+
 /** Reads and processes every article under the prefix; a bad article is reported, never fatal. */
 export async function readArticles(
   content: Store,
@@ -36,20 +50,26 @@ export async function readArticles(
   settings: Settings,
   log: Logger,
   onProgress?: (done: number, total: number) => void,
+  onArticle?: (article: ReadArticle) => void,
 ): Promise<ReadResult> {
   const objects = (await content.list(prefix)).filter((o) => articleIdFromPath(o.key.slice(prefix.length)) !== null);
   const result: ReadResult = { entries: [], rejected: [], drafts: [] };
   let done = 0;
   const processed = await mapLimit(objects, 16, async (info: ObjectInfo) => {
     const id = articleIdFromPath(info.key.slice(prefix.length))!;
-    if (info.size > settings.maxArticleBytes) {
-      // Rejected unread: a huge object never reaches memory.
-      return { kind: 'rejected' as const, error: new ArticleError(info.key, `article is ${info.size} bytes, over the limit of ${settings.maxArticleBytes} bytes (maxArticleBytes)`) };
+    const tooLarge = oversizeError(info.key, info.size, settings);
+    // Rejected unread: a huge object never reaches memory.
+    if (tooLarge) {
+      const result = { kind: 'rejected' as const, error: tooLarge };
+      onArticle?.({ id, info, result });
+      return result;
     }
     const obj = await content.get(info.key);
     onProgress?.(++done, objects.length);
     if (!obj) return { kind: 'draft' as const, warnings: [] }; // deleted while we listed
-    return processArticle({ id, file: info.key, bytes: obj.body, uploadedAt: obj.lastModified }, settings);
+    const result = processArticle({ id, file: info.key, bytes: obj.body, uploadedAt: obj.lastModified }, settings);
+    onArticle?.({ id, info: { key: info.key, etag: obj.etag, size: obj.size, lastModified: obj.lastModified }, result });
+    return result;
   });
   processed.forEach((p, i) => {
     if (p.kind === 'rejected') {

@@ -1,0 +1,129 @@
+// The Store over an S3 bucket: the Lambda function, `syndic rebuild|upload` and the local S3 server use it.
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import { etagOf } from './etag.js';
+import { PreconditionFailed, type ObjectInfo, type PutOptions, type Store, type StoredObject } from './store.js';
+
+export interface S3ClientOptions {
+  /** A custom endpoint (the local S3 server); defaults to env AWS_ENDPOINT_URL_S3, else AWS. */
+  endpoint?: string;
+  region?: string;
+}
+
+/**
+ * An S3 client with the SDK's standard retry (5 attempts, exponential backoff with jitter) for
+ * throttling and 5xx; past that the error propagates and the invocation fails, so Lambda retries it.
+ */
+export function createS3Client(options: S3ClientOptions = {}): S3Client {
+  const endpoint = options.endpoint ?? process.env.AWS_ENDPOINT_URL_S3;
+  const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  const local = endpoint !== undefined && endpoint !== '';
+  const hasEnvCredentials = !!process.env.AWS_ACCESS_KEY_ID && !!process.env.AWS_SECRET_ACCESS_KEY;
+  return new S3Client({
+    region,
+    maxAttempts: 5,
+    retryMode: 'standard',
+    ...(local
+      ? {
+          endpoint,
+          // A local server has no virtual-host DNS names: bucket in the path.
+          forcePathStyle: true,
+          // Checksum trailers (aws-chunked bodies) are newer than local S3 servers; AWS does not require them here.
+          requestChecksumCalculation: 'WHEN_REQUIRED' as const,
+          responseChecksumValidation: 'WHEN_REQUIRED' as const,
+          ...(hasEnvCredentials ? {} : { credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } }),
+        }
+      : {}),
+  });
+}
+
+function status(e: unknown): number | undefined {
+  return e instanceof S3ServiceException ? e.$metadata?.httpStatusCode : (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+}
+
+const isMissing = (e: unknown) => status(e) === 404 || (e as Error)?.name === 'NoSuchKey' || (e as Error)?.name === 'NotFound';
+// 412: the precondition failed; 409 ConditionalRequestConflict: a concurrent conditional write won. Both mean "re-read and retry".
+const isConflict = (e: unknown) => status(e) === 412 || status(e) === 409 || (e as Error)?.name === 'PreconditionFailed';
+
+export class S3Store implements Store {
+  readonly name: string;
+
+  constructor(
+    readonly client: S3Client,
+    readonly bucket: string,
+  ) {
+    this.name = `s3://${bucket}`;
+  }
+
+  async get(key: string): Promise<StoredObject | null> {
+    try {
+      const r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const body = r.Body ? await r.Body.transformToByteArray() : new Uint8Array();
+      return { key, body, etag: r.ETag ?? etagOf(body), size: body.length, lastModified: r.LastModified ?? new Date(0) };
+    } catch (e) {
+      if (isMissing(e)) return null;
+      throw e;
+    }
+  }
+
+  /** The object's metadata without its body, or null. */
+  async head(key: string): Promise<ObjectInfo | null> {
+    try {
+      const r = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return { key, etag: r.ETag ?? '', size: r.ContentLength ?? 0, lastModified: r.LastModified ?? new Date(0) };
+    } catch (e) {
+      if (isMissing(e)) return null;
+      throw e;
+    }
+  }
+
+  async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<{ etag: string }> {
+    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    try {
+      const r = await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: bytes,
+          ContentLength: bytes.length,
+          ...(options.contentType ? { ContentType: options.contentType } : {}),
+          ...(options.cacheControl ? { CacheControl: options.cacheControl } : {}),
+          ...(options.ifMatch !== undefined ? { IfMatch: options.ifMatch } : {}),
+          ...(options.ifNoneMatch !== undefined ? { IfNoneMatch: options.ifNoneMatch } : {}),
+        }),
+      );
+      return { etag: r.ETag ?? etagOf(bytes) };
+    } catch (e) {
+      // If-Match on a key that is gone answers 404 NoSuchKey: also "someone else wrote first".
+      if (isConflict(e) || (options.ifMatch !== undefined && isMissing(e))) throw new PreconditionFailed(key);
+      throw e;
+    }
+  }
+
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    const out: ObjectInfo[] = [];
+    let token: string | undefined;
+    do {
+      const r = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }),
+      );
+      for (const o of r.Contents ?? []) {
+        if (o.Key === undefined) continue;
+        out.push({ key: o.Key, etag: o.ETag ?? '', size: o.Size ?? 0, lastModified: o.LastModified ?? new Date(0) });
+      }
+      token = r.IsTruncated ? r.NextContinuationToken : undefined;
+    } while (token);
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  }
+}
