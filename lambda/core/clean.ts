@@ -23,8 +23,20 @@ const TEXT_TAGS = [
 const DROP_TAG = 'syndic-drop';
 const DROP_WITH_CONTENT = [
   'script', 'style', 'iframe', 'object', 'embed', 'form', 'noscript', 'template', 'textarea', 'select',
-  'option', 'button', 'svg', 'math', 'title', 'head', 'frameset', 'frame', 'applet', DROP_TAG,
+  'option', 'button', 'svg', 'math', 'title', 'head', 'frameset', 'frame', 'applet',
 ];
+// Boilerplate is renamed to DROP_TAG, kept through sanitizing, then cut out with its content. (Were
+// it a discarded tag, sanitize-html 2.17 would leave the rename pending and write the next closing
+// tag at that depth as </syndic-drop>: `<div class=promo>x</div><p>y</p>` → `<p>y</syndic-drop>`.)
+const DROP_BLOCK = new RegExp(`<${DROP_TAG}>(?:(?!<${DROP_TAG}>)[\\s\\S])*?</${DROP_TAG}>`, 'g');
+function removeDropped(html: string): string {
+  let prev: string;
+  do {
+    prev = html;
+    html = html.replace(DROP_BLOCK, '');
+  } while (html !== prev);
+  return html;
+}
 
 // Elements that are pure wrappers: when nothing visible is left inside, they go too. After
 // sanitizing, these carry no attributes (but a's href), so a pattern over the output is exact.
@@ -169,7 +181,7 @@ export function capNesting(html: string, max = MAX_DEPTH): string {
 export function cleanHtml(html: string, opts: CleanOptions): string {
   const selectors = opts.dropSelectors.map(parseSelector);
   const out = sanitizeHtml(capNesting(html), {
-    allowedTags: TEXT_TAGS,
+    allowedTags: [...TEXT_TAGS, DROP_TAG],
     allowedAttributes: {
       a: ['href', 'title'],
       img: ['src', 'srcset', 'alt', 'title', 'width', 'height', 'referrerpolicy'],
@@ -206,5 +218,5 @@ export function cleanHtml(html: string, opts: CleanOptions): string {
       '*': (tag, attribs) => rewrite(tag, attribs, opts, selectors),
     },
   });
-  return removeEmptyWrappers(out).trim();
+  return removeEmptyWrappers(removeDropped(out)).trim();
 }
