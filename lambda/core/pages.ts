@@ -120,7 +120,7 @@ ${alternateLinks(p.feeds)}${p.head ? '\n' + p.head : ''}
 <style>${PAGE_STYLE}</style>
 </head>
 <body>
-<header class="site"><a href="${esc(p.homeUrl)}">${esc(p.settings.title)}</a><span class="muted">${esc(p.settings.description)}</span></header>
+<header class="site"><a href="${esc(p.homeUrl)}">${esc(p.settings.title)}</a></header>
 <main>
 ${p.body}
 </main>
