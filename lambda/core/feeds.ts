@@ -39,8 +39,15 @@ const clean = (s: string) => stripXmlInvalid(s);
 const cdataHtml = (html: string) => clean(html).replace(/]]>/g, ']]&gt;');
 /** Counters the writer's `&amp;` → `&` step, so text survives exactly. */
 const text = (s: string) => clean(s).replace(/&amp;/g, '&amp;amp;');
-/** Attribute values pass through `&`-escaping only: keep `<` and `>` out of them. */
-const attr = (s: string) => clean(s).replace(/</g, '＜').replace(/>/g, '＞');
+// Placeholders swapped in after `feed` has written the XML. They hold U+0000, which clean() has
+// already removed from every input, so article text can never forge one.
+const LT_TOKEN = '\u0000lt\u0000';
+const CDATA_END_TOKEN = '\u0000cdata-end\u0000';
+/** Attribute values pass through `&`-escaping only, and `<` is illegal there: it becomes `&lt;` afterwards. */
+const attr = (s: string) => clean(s).replace(/</g, LT_TOKEN);
+/** Plain text in a CDATA section (RSS titles): each `]]>` splits the section, so the text survives exactly. */
+const cdataText = (s: string) => clean(s).replace(/]]>/g, CDATA_END_TOKEN);
+const restoreTokens = (xml: string) => xml.split(LT_TOKEN).join('&lt;').split(CDATA_END_TOKEN).join(']]]]><![CDATA[>');
 
 function itemCategories(e: Entry): string[] {
   return [...new Set([...e.categories.flat(), ...e.tags])];
@@ -56,8 +63,8 @@ export function feedUpdated(entries: readonly Entry[]): Date {
 function baseFeed(meta: FeedMeta, entries: readonly Entry[], stylesheet?: string): Feed {
   return new Feed({
     id: meta.feedUrls.atom,
-    title: clean(meta.title),
-    description: clean(meta.description),
+    title: text(meta.title),
+    description: text(meta.description),
     link: meta.homeUrl,
     language: meta.language,
     updated: feedUpdated(entries),
@@ -94,7 +101,7 @@ function renderAtom(meta: FeedMeta, entries: readonly Entry[]): string {
     }
     feed.addItem(item);
   });
-  return feed.atom1().replace(/<rights>SYNDIC-ENCLOSURE-(\d+)<\/rights>/g, (_m, i: string) => enclosures[Number(i)]!);
+  return restoreTokens(feed.atom1().replace(/<rights>SYNDIC-ENCLOSURE-(\d+)<\/rights>/g, (_m, i: string) => enclosures[Number(i)]!));
 }
 
 function renderRss(meta: FeedMeta, entries: readonly Entry[]): string {
@@ -110,8 +117,8 @@ function renderRss(meta: FeedMeta, entries: readonly Entry[]): string {
       });
     }
     feed.addItem({
-      // RSS titles are plain text; only a literal `]]>` is changed, to keep the CDATA section whole.
-      title: clean(e.title).replace(/]]>/g, ']]&gt;'),
+      // RSS titles are plain text in a CDATA section.
+      title: cdataText(e.title),
       id: e.url,
       link: e.url,
       date: new Date(e.updated),
@@ -124,8 +131,7 @@ function renderRss(meta: FeedMeta, entries: readonly Entry[]): string {
       extensions,
     });
   }
-  return feed
-    .rss2()
+  return restoreTokens(feed.rss2())
     .replace('<rss version="2.0"', '<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"')
     // `feed` marks guids as not permalinks; ours are the permalinks, which lets readers link them.
     .replace(/<guid isPermaLink="false">/g, '<guid isPermaLink="true">');
@@ -137,10 +143,10 @@ function renderJson(meta: FeedMeta, entries: readonly Entry[]): string {
   const v1 = JSON.parse(feed.json1()) as { title: string; home_page_url?: string; feed_url?: string; description?: string };
   const out = {
     version: 'https://jsonfeed.org/version/1.1',
-    title: v1.title,
+    title: clean(meta.title),
     home_page_url: v1.home_page_url,
     feed_url: v1.feed_url,
-    description: v1.description,
+    description: clean(meta.description),
     language: meta.language,
     authors: [{ name: clean(meta.author) }],
     ...(meta.hub ? { hubs: [{ type: 'WebSub', url: meta.hub }] } : {}),

@@ -1,0 +1,230 @@
+// Feed rendering over `feed`, and the wrappers for its bugs: every output is checked with the same
+// validators and parsers as the corpus, and the text a reader sees must equal the text we meant.
+import { afterAll, describe, expect, it } from 'vitest';
+import { imageType, toEntry, type Entry } from '../../lambda/core/entry.js';
+import { feedUpdated, renderFeeds, type FeedMeta } from '../../lambda/core/feeds.js';
+import { resolveSettings } from '../../lambda/core/settings.js';
+import { buildSite } from '../../lambda/core/site.js';
+import {
+  disposeAtomValidator,
+  parseWithFeedsmith,
+  parseWithRssParser,
+  parseXml,
+  asArray,
+  validateAtom,
+  validateJsonFeed,
+  wellFormedXml,
+} from '../helpers/feeds.js';
+
+afterAll(() => disposeAtomValidator());
+
+const META: FeedMeta = {
+  title: 'Site',
+  description: 'About',
+  homeUrl: 'https://s.example/',
+  feedUrls: { rss: 'https://s.example/rss.xml', atom: 'https://s.example/atom.xml', json: 'https://s.example/feed.json' },
+  language: 'zh-CN',
+  author: 'Site Team',
+};
+
+function entry(over: Partial<Entry> = {}): Entry {
+  const id = over.id ?? 'a';
+  return {
+    id,
+    url: `https://s.example/articles/${id}/`,
+    title: `Title ${id}`,
+    date: '2022-04-02T12:47:38.000Z',
+    updated: '2022-04-02T12:47:38.000Z',
+    categories: [],
+    tags: [],
+    contentHtml: `<p>Body of ${id}</p>`,
+    summary: `Body of ${id}`,
+    ...over,
+  };
+}
+
+/** Renders, validates all three formats, and returns what two parsers and the JSON read back. */
+async function roundTrip(entries: Entry[], meta: FeedMeta = META) {
+  const f = renderFeeds(meta, entries);
+  expect(wellFormedXml(f.rss)).toEqual([]);
+  expect(wellFormedXml(f.atom)).toEqual([]);
+  expect(validateAtom(f.atom)).toEqual([]);
+  expect(validateJsonFeed(f.json)).toEqual([]);
+  const json = JSON.parse(f.json) as Record<string, unknown> & { items: Record<string, unknown>[] };
+  return {
+    ...f,
+    jsonDoc: json,
+    rssFs: parseWithFeedsmith(f.rss, 'rss'),
+    rssRp: await parseWithRssParser(f.rss),
+    atomFs: parseWithFeedsmith(f.atom, 'atom'),
+    atomRp: await parseWithRssParser(f.atom),
+  };
+}
+
+/** Atom `type="html"` text as a reader shows it. */
+const htmlText = (s: string | undefined) => (s ?? '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+
+describe('the `feed` wrappers', () => {
+  it('keeps several `]]>` in content and titles from breaking the XML, and the text intact', async () => {
+    const title = 'a ]]> b ]]> c ]]]]> d';
+    const r = await roundTrip([entry({ title, contentHtml: '<p>x ]]> y ]]> z</p><pre>]]]]>></pre>', summary: 'one ]]> two ]]> three' })]);
+    for (const p of [r.rssFs, r.rssRp]) expect(p.items[0]!.title).toBe(title);
+    expect(htmlText(r.atomFs.items[0]!.title)).toBe(title);
+    expect(r.jsonDoc.items[0]!.title).toBe(title);
+    // In HTML, `]]&gt;` and `]]>` are the same text.
+    for (const p of [r.rssFs, r.atomFs, r.rssRp]) expect(p.items[0]!.content!.replace(/&gt;/g, '>')).toBe('<p>x ]]> y ]]> z</p><pre>]]]]>></pre>');
+  });
+
+  it('strips control characters, U+FFFE/U+FFFF and lone surrogates, keeping tab, LF, CR and emoji', async () => {
+    const bad = 'a\u0000b\u0001c\u0008d\u000Be\u000Cf\u001Fg\uFFFEh\uFFFFi\uD800j\uDC00k';
+    const r = await roundTrip([entry({ title: `T ${bad} 🦈`, contentHtml: `<p>${bad}\tx\ny 🦈</p>`, summary: bad, author: `Au${bad}` })], { ...META, title: `S${bad}` });
+    for (const xml of [r.rss, r.atom, r.json]) expect(xml).not.toMatch(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
+    expect(r.jsonDoc.items[0]!.title).toBe('T abcdefghijk 🦈');
+    expect(r.jsonDoc.items[0]!.content_html).toBe('<p>abcdefghijk\tx\ny 🦈</p>');
+    expect(r.rssFs.items[0]!.title).toBe('T abcdefghijk 🦈');
+  });
+
+  it('writes `<` and `&` in category names and tags as text, in every format', async () => {
+    const names = ['R&D', 'a < b > c', 'x &amp; y', 'q"uote', '新浪财经－国內'];
+    const r = await roundTrip([entry({ categories: [names.slice(0, 3)], tags: names.slice(3) })]);
+    expect(r.jsonDoc.items[0]!.tags).toEqual(names);
+    const rssCats = (r.rssFs.raw as { items: { categories: { name: string }[] }[] }).items[0]!.categories.map((c) => c.name);
+    expect(rssCats).toEqual(names);
+    const atomCats = (r.atomFs.raw as { entries: { categories: { term: string; label?: string }[] }[] }).entries[0]!.categories;
+    expect(atomCats.map((c) => c.term)).toEqual(names);
+    expect(atomCats.map((c) => c.label)).toEqual(names);
+  });
+
+  it('keeps a literal `&amp;` in text (titles, authors, feed title) as `&amp;`', async () => {
+    const r = await roundTrip([entry({ title: 'Tom &amp; Jerry & co', author: 'A &amp; B' })], { ...META, title: 'S &amp; T', author: 'Team &amp; Co' });
+    expect(r.jsonDoc.items[0]!.title).toBe('Tom &amp; Jerry & co');
+    expect(r.rssFs.items[0]!.title).toBe('Tom &amp; Jerry & co');
+    expect(r.rssRp.items[0]!.title).toBe('Tom &amp; Jerry & co');
+    expect(htmlText(r.atomFs.items[0]!.title)).toBe('Tom &amp; Jerry & co');
+    expect((r.rssFs.raw as { items: { dc: { creators: string[] } }[] }).items[0]!.dc.creators).toEqual(['A &amp; B']);
+    expect((r.atomFs.raw as { entries: { authors: { name: string }[] }[] }).entries[0]!.authors[0]!.name).toBe('A &amp; B');
+    expect(r.rssFs.title).toBe('S &amp; T');
+    expect(r.atomFs.title).toBe('S &amp; T');
+    expect(r.jsonDoc.title).toBe('S &amp; T');
+    expect((r.atomFs.raw as { authors: { name: string }[] }).authors[0]!.name).toBe('Team &amp; Co');
+  });
+
+  it('keeps `&` in image URLs escaped in every attribute', async () => {
+    const url = 'https://i.example/a.jpg?x=1&y=2&amp=3';
+    const r = await roundTrip([entry({ image: { url, type: 'image/jpeg' } })]);
+    const item = (r.rssFs.raw as { items: { enclosures: { url: string }[]; media: { contents: { url: string }[] } }[] }).items[0]!;
+    expect(item.enclosures[0]!.url).toBe(url);
+    expect(item.media.contents[0]!.url).toBe(url);
+    expect((r.atomFs.raw as { entries: { links: { rel?: string; href: string }[] }[] }).entries[0]!.links.find((l) => l.rel === 'enclosure')!.href).toBe(url);
+  });
+});
+
+describe('header images', () => {
+  it('reads the MIME type from the extension, and gives none when the URL does not say', () => {
+    expect(imageType('https://i.example/a.jpg')).toBe('image/jpeg');
+    expect(imageType('https://i.example/a.JPEG?x=1')).toBe('image/jpeg');
+    expect(imageType('https://i.example/a.png#f')).toBe('image/png');
+    expect(imageType('https://i.example/a.webp')).toBe('image/webp');
+    expect(imageType('https://i.example/img_000')).toBeUndefined();
+    expect(imageType('https://i.example/a.php?img.jpg')).toBeUndefined();
+    expect(imageType('https://i.example/dir.v2/file')).toBeUndefined();
+  });
+
+  it('RSS gets an enclosure with length and type only when the type is known; Atom and JSON always link the image', async () => {
+    const r = await roundTrip([
+      entry({ id: 'typed', image: { url: 'https://i.example/a.jpg', type: 'image/jpeg' } }),
+      entry({ id: 'untyped', image: { url: 'https://i.example/img_000' } }),
+    ]);
+    const rssItems = asArray((parseXml(r.rss).rss as { channel: { item: Record<string, unknown>[] } }).channel.item);
+    const typed = rssItems.find((i) => String(i.link).includes('typed/') && !String(i.link).includes('untyped'))!;
+    const untyped = rssItems.find((i) => String(i.link).includes('untyped'))!;
+    expect(typed.enclosure).toEqual({ '@_url': 'https://i.example/a.jpg', '@_length': '0', '@_type': 'image/jpeg' });
+    expect(untyped.enclosure).toBeUndefined();
+    expect((untyped['media:content'] as Record<string, string>)['@_url']).toBe('https://i.example/img_000');
+    expect(r.atom).toContain('<link rel="enclosure" href="https://i.example/a.jpg" type="image/jpeg"/>');
+    expect(r.atom).toContain('<link rel="enclosure" href="https://i.example/img_000"/>');
+    expect(r.atom).not.toMatch(/image\/img_000|image\/jpg"/);
+    expect(r.jsonDoc.items.map((i) => i.image)).toEqual(['https://i.example/a.jpg', 'https://i.example/img_000']);
+  });
+
+  it('toEntry resolves the header image against the permalink and types it', () => {
+    const settings = resolveSettings({ siteUrl: 'https://s.example' });
+    const base = { id: 'p/q', title: 't', date: '2022-01-01T00:00:00.000Z', updated: '2022-01-01T00:00:00.000Z', categories: [], tags: [], html: '<p>x</p>', draft: false };
+    expect(toEntry({ ...base, image: '//i.example/a.JPG' }, settings).image).toEqual({ url: 'https://i.example/a.JPG', type: 'image/jpeg' });
+    expect(toEntry({ ...base, image: 'cover.png' }, settings).image).toEqual({ url: 'https://s.example/articles/p/q/cover.png', type: 'image/png' });
+    expect(toEntry({ ...base, image: 'javascript:alert(1)' }, settings).image).toBeUndefined();
+  });
+});
+
+describe('RSS specifics', () => {
+  it('names authors with dc:creator, never a bare <author>', async () => {
+    const r = await roundTrip([entry({ author: '新浪财经' })]);
+    const item = (parseXml(r.rss).rss as { channel: { item: Record<string, unknown> } }).channel.item;
+    expect(item['dc:creator']).toBe('新浪财经');
+    expect(item.author).toBeUndefined();
+    expect(r.rss).toContain('xmlns:dc="http://purl.org/dc/elements/1.1/"');
+  });
+
+  it('uses the permalink as a permalink guid, and links to itself with atom:link', async () => {
+    const r = await roundTrip([entry()]);
+    expect(r.rss).toContain('<guid isPermaLink="true">https://s.example/articles/a/</guid>');
+    expect(r.rss).toContain('<atom:link href="https://s.example/rss.xml" rel="self" type="application/rss+xml"/>');
+    expect(r.rssFs.items[0]!.date).toBe('Sat, 02 Apr 2022 12:47:38 GMT');
+  });
+});
+
+describe('JSON Feed 1.1', () => {
+  it('has the 1.1 shape: version URL, authors, language; no 1.0 `author`', async () => {
+    const r = await roundTrip([entry({ author: 'Ann', tags: ['t'], image: { url: 'https://i.example/a.png', type: 'image/png' } })]);
+    const doc = r.jsonDoc;
+    expect(doc.version).toBe('https://jsonfeed.org/version/1.1');
+    expect(doc.language).toBe('zh-CN');
+    expect(doc.authors).toEqual([{ name: 'Site Team' }]);
+    expect(doc.author).toBeUndefined();
+    expect(doc.home_page_url).toBe('https://s.example/');
+    expect(doc.feed_url).toBe('https://s.example/feed.json');
+    const item = doc.items[0]!;
+    expect(item.authors).toEqual([{ name: 'Ann' }]);
+    expect(item.author).toBeUndefined();
+    expect(item).toMatchObject({ id: 'https://s.example/articles/a/', url: 'https://s.example/articles/a/', content_html: '<p>Body of a</p>', summary: 'Body of a', date_published: '2022-04-02T12:47:38.000Z', date_modified: '2022-04-02T12:47:38.000Z', tags: ['t'], image: 'https://i.example/a.png' });
+  });
+});
+
+describe('feed dates and order', () => {
+  it('an empty feed is still valid, dated at the epoch (never the build time)', async () => {
+    const r = await roundTrip([]);
+    expect(r.atom).toContain('<updated>1970-01-01T00:00:00.000Z</updated>');
+    expect(r.rss).toContain('<lastBuildDate>Thu, 01 Jan 1970 00:00:00 GMT</lastBuildDate>');
+    expect(r.jsonDoc.items).toEqual([]);
+  });
+
+  it('updated / lastBuildDate is the latest change among the items', async () => {
+    const entries = [entry({ id: 'a', date: '2022-01-05T00:00:00.000Z', updated: '2022-01-05T00:00:00.000Z' }), entry({ id: 'b', date: '2022-01-01T00:00:00.000Z', updated: '2022-03-01T10:00:00.000Z' })];
+    expect(feedUpdated(entries).toISOString()).toBe('2022-03-01T10:00:00.000Z');
+    const r = await roundTrip(entries);
+    expect(r.atom).toContain('<updated>2022-03-01T10:00:00.000Z</updated>');
+    expect(r.rss).toContain('<lastBuildDate>Tue, 01 Mar 2022 10:00:00 GMT</lastBuildDate>');
+    // Each item keeps its own published and updated dates.
+    expect(r.jsonDoc.items[1]).toMatchObject({ date_published: '2022-01-01T00:00:00.000Z', date_modified: '2022-03-01T10:00:00.000Z' });
+    expect(r.atom).toContain('<published>2022-01-01T00:00:00.000Z</published>');
+  });
+
+  it('site and category feeds list newest first, ties broken by id, at most feedLimit items', () => {
+    const settings = resolveSettings({ siteUrl: 'https://s.example', feedLimit: 3 });
+    const day = (d: number) => `2022-01-0${d}T00:00:00.000Z`;
+    const entries = [
+      entry({ id: 'old', date: day(1), updated: day(1), categories: [['c']] }),
+      entry({ id: 'tie-b', date: day(3), updated: day(3), categories: [['c']] }),
+      entry({ id: 'new', date: day(4), updated: day(4) }),
+      entry({ id: 'tie-a', date: day(3), updated: day(3), categories: [['c']] }),
+      entry({ id: 'mid', date: day(2), updated: day(2), categories: [['c']] }),
+    ];
+    const files = buildSite(entries, settings);
+    const ids = (p: string) => (JSON.parse(files.find((f) => f.path === p)!.body) as { items: { id: string }[] }).items.map((i) => i.id.split('/').at(-2));
+    expect(ids('feed.json')).toEqual(['new', 'tie-a', 'tie-b']);
+    expect(ids('categories/c/feed.json')).toEqual(['tie-a', 'tie-b', 'mid']);
+    // Input order does not matter.
+    const again = buildSite([...entries].reverse(), settings);
+    expect(again.map((f) => f.body)).toEqual(files.map((f) => f.body));
+  });
+});
