@@ -1,0 +1,224 @@
+// `npm run bench`: full builds, one incremental upload against a local S3, the Lambda bundle,
+// cleaning throughput and the memory of the largest article. Every figure is a median over
+// repeated runs (min and max beside it); each build and memory run is a fresh Node process, so
+// peak RSS belongs to that run alone. Prints a Markdown table; writes bench/results.{json,md}.
+//
+//   npm run bench                          everything (about 5–8 minutes on 2 cores)
+//   npm run bench -- --only build,bundle   some sections: build, upload, bundle, clean, memory
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { bundleHandler } from '../scripts/bundle.js';
+import { DATA_DIR, generate, makeLargeArticle } from './generate.js';
+import { mb, ROOT, runChild, summary, type Summary } from './stats.js';
+import { benchUpload, type UploadResult } from './upload.js';
+
+const SECTIONS = ['build', 'upload', 'bundle', 'clean', 'memory'] as const;
+type Section = (typeof SECTIONS)[number];
+
+const { values } = parseArgs({ options: { only: { type: 'string' } } });
+const only = new Set((values.only?.split(',') ?? SECTIONS) as Section[]);
+for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`unknown section ${s}; use ${SECTIONS.join(',')}`);
+
+const log = (msg: string) => console.error(`[bench] ${msg}`);
+
+// Targets from the issue; a row without a target is context.
+const TARGETS = {
+  buildRate10k: 300, // articles/s at N = 10,000
+  bundleBytes: 1024 * 1024,
+  loadMs: 150,
+  largestRssMb: 256,
+};
+
+interface Row {
+  measure: string;
+  unit: string;
+  value: Summary;
+  target?: string;
+  met?: boolean;
+}
+
+const results: {
+  machine: { cpus: number; cpuModel: string; node: string; platform: string; memoryGb: number };
+  command: string;
+  startedAt: string;
+  durationS?: number;
+  rows: Row[];
+  build?: { n: number; buildMs: Summary; processMs: Summary; rate: Summary; maxRssMb: Summary }[];
+  upload?: UploadResult | { skipped: string };
+  bundle?: { bytes: number; loadMs: Summary; sdkMs: Summary; totalMs: Summary; processMs: Summary };
+  clean?: { corpusHtmlMb: number; cleanMbPerS: Summary; pipelineMbPerS: Summary; pipelineArticlesPerS: Summary };
+  memory?: { bytes: number; maxRssMb: Summary; baselineMb: Summary; ms: Summary };
+} = {
+  machine: {
+    cpus: os.availableParallelism(),
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    platform: `${os.platform()} ${os.arch()}`,
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+  },
+  command: 'npm run bench' + (values.only ? ` -- --only ${values.only}` : ''),
+  startedAt: new Date().toISOString(),
+  rows: [],
+};
+const started = performance.now();
+
+async function repeat<T>(times: number, fn: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < times; i++) out.push(await fn(i)); // one at a time: runs must not compete for the CPU
+  return out;
+}
+
+async function dataset(n: number): Promise<string> {
+  const dir = path.join(DATA_DIR, `articles-${n}`);
+  log(`generating ${n} articles into ${path.relative(ROOT, dir)}`);
+  await generate(n, dir);
+  return dir;
+}
+
+async function benchBuild() {
+  results.build = [];
+  // Fewer runs at 10,000 keep the whole bench within 10 minutes on 2 cores.
+  for (const [n, runs] of [[1000, 5], [10000, 3]] as const) {
+    const dir = await dataset(n);
+    const out = path.join(DATA_DIR, `out-${n}`);
+    const samples = await repeat(runs, async (i) => {
+      const r = await runChild<{ ms: number; articles: number; rejected: number; maxRssKb: number }>('bench/child/full-build.ts', [dir, out]);
+      if (r.articles !== n) throw new Error(`build of ${n} published ${r.articles} articles (${r.rejected} rejected)`);
+      log(`build ${n} #${i + 1}: ${(r.ms / 1000).toFixed(1)} s, ${Math.round(n / (r.ms / 1000))} articles/s, ${mb(r.maxRssKb).toFixed(0)} MB`);
+      return r;
+    });
+    await rm(out, { recursive: true, force: true });
+    const rate = summary(samples.map((s) => n / (s.ms / 1000)));
+    const entry = {
+      n,
+      buildMs: summary(samples.map((s) => s.ms)),
+      processMs: summary(samples.map((s) => s.processMs)),
+      rate,
+      maxRssMb: summary(samples.map((s) => mb(s.maxRssKb))),
+    };
+    results.build.push(entry);
+    const label = `Full build, ${n.toLocaleString('en-US')} articles`;
+    results.rows.push(
+      { measure: `${label}: throughput`, unit: 'articles/s', value: rate, ...(n === 10000 ? { target: `≥ ${TARGETS.buildRate10k}`, met: rate.median >= TARGETS.buildRate10k } : {}) },
+      { measure: `${label}: build time`, unit: 's', value: scale(entry.buildMs, 1 / 1000) },
+      { measure: `${label}: process wall time (with startup)`, unit: 's', value: scale(entry.processMs, 1 / 1000) },
+      { measure: `${label}: peak RSS`, unit: 'MB', value: entry.maxRssMb },
+    );
+  }
+}
+
+async function benchBundle() {
+  const file = path.join(DATA_DIR, 'bundle', 'handler.mjs');
+  const bytes = await bundleHandler(file);
+  const samples = await repeat(10, () => runChild<{ ms: number; sdkMs: number; totalMs: number }>('bench/child/load-bundle.mjs', [file]));
+  results.bundle = {
+    bytes,
+    loadMs: summary(samples.map((s) => s.ms)),
+    sdkMs: summary(samples.map((s) => s.sdkMs)),
+    totalMs: summary(samples.map((s) => s.totalMs)),
+    processMs: summary(samples.map((s) => s.processMs)),
+  };
+  log(`bundle: ${bytes} bytes, import ${results.bundle.loadMs.median.toFixed(0)} ms (+ AWS SDK ${results.bundle.sdkMs.median.toFixed(0)} ms)`);
+  results.rows.push(
+    { measure: 'Lambda bundle size (minified, without @aws-sdk/*)', unit: 'bytes', value: summary([bytes]), target: '< 1 MB', met: bytes < TARGETS.bundleBytes },
+    { measure: 'Lambda bundle cold import, its own code (AWS SDK already loaded)', unit: 'ms', value: results.bundle.loadMs, target: `< ${TARGETS.loadMs}`, met: results.bundle.loadMs.median < TARGETS.loadMs },
+    { measure: 'AWS SDK (@aws-sdk/client-s3) cold import, provided by the runtime', unit: 'ms', value: results.bundle.sdkMs },
+    { measure: 'Cold import, SDK and bundle together', unit: 'ms', value: results.bundle.totalMs },
+    { measure: 'Whole node process (start, both imports, exit)', unit: 'ms', value: results.bundle.processMs },
+  );
+}
+
+async function benchClean() {
+  const r = await runChild<{ htmlMb: number; cleanMbPerS: number[]; pipelineMbPerS: number[]; pipelineArticlesPerS: number[] }>('bench/child/clean.ts', ['9']);
+  results.clean = {
+    corpusHtmlMb: r.htmlMb,
+    cleanMbPerS: summary(r.cleanMbPerS),
+    pipelineMbPerS: summary(r.pipelineMbPerS),
+    pipelineArticlesPerS: summary(r.pipelineArticlesPerS),
+  };
+  log(`clean: ${results.clean.cleanMbPerS.median.toFixed(2)} MB/s`);
+  results.rows.push(
+    { measure: `Cleaning (cleanHtml) on the corpus's ${r.htmlMb.toFixed(2)} MB of HTML`, unit: 'MB/s', value: results.clean.cleanMbPerS },
+    { measure: 'Whole article pipeline (parse, Markdown, clean) on the corpus', unit: 'MB/s', value: results.clean.pipelineMbPerS },
+    { measure: 'Whole article pipeline on the corpus', unit: 'articles/s', value: results.clean.pipelineArticlesPerS },
+  );
+}
+
+async function benchMemory() {
+  const file = path.join(DATA_DIR, 'largest.md');
+  // The default maxArticleBytes: the largest article an upload may carry.
+  const limit = 5 * 1024 * 1024;
+  await mkdir(DATA_DIR, { recursive: true });
+  await writeFile(file, await makeLargeArticle(limit));
+  const samples = await repeat(3, () => runChild<{ bytes: number; ms: number; baselineKb: number; maxRssKb: number }>('bench/child/large-article.ts', [file]));
+  const bytes = samples[0]!.bytes;
+  results.memory = {
+    bytes,
+    maxRssMb: summary(samples.map((s) => mb(s.maxRssKb))),
+    baselineMb: summary(samples.map((s) => mb(s.baselineKb))),
+    ms: summary(samples.map((s) => s.ms)),
+  };
+  log(`largest article (${bytes} bytes): ${results.memory.maxRssMb.median.toFixed(0)} MB peak`);
+  results.rows.push(
+    { measure: `Largest article (${(bytes / 2 ** 20).toFixed(2)} MiB): peak RSS, process and render its feeds`, unit: 'MB', value: results.memory.maxRssMb, target: `< ${TARGETS.largestRssMb}`, met: results.memory.maxRssMb.median < TARGETS.largestRssMb },
+    { measure: 'Largest article: RSS before processing (Node, tsx, modules loaded)', unit: 'MB', value: results.memory.baselineMb },
+    { measure: 'Largest article: processing time', unit: 's', value: scale(results.memory.ms, 1 / 1000) },
+  );
+}
+
+function scale(s: Summary, k: number): Summary {
+  return { median: s.median * k, min: s.min * k, max: s.max * k, runs: s.runs };
+}
+
+const fmt = (v: number) => (Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
+
+export function markdown(r: typeof results): string {
+  const lines = [
+    `Machine: ${r.machine.cpus} CPUs (${r.machine.cpuModel}), ${r.machine.memoryGb} GB, ${r.machine.platform}, Node ${r.machine.node}. Command: \`${r.command}\`. Run ${r.startedAt}${r.durationS ? `, took ${Math.round(r.durationS)} s` : ''}.`,
+    '',
+    '| Measurement | Unit | Median | Min | Max | Runs | Target | Met |',
+    '|---|---|--:|--:|--:|--:|---|---|',
+    ...r.rows.map((row) => `| ${row.measure} | ${row.unit} | ${fmt(row.value.median)} | ${fmt(row.value.min)} | ${fmt(row.value.max)} | ${row.value.runs} | ${row.target ?? ''} | ${row.met === undefined ? '' : row.met ? 'yes' : '**no**'} |`),
+  ];
+  if (r.upload && 'skipped' in r.upload) lines.push('', `Incremental upload: skipped (${r.upload.skipped}).`);
+  else if (r.upload) {
+    const u = r.upload;
+    lines.push(
+      '',
+      `One incremental upload handled by the real handler (S3 event) against a local S3 server (s3rver) holding N articles; ${u.uploads} uploads per N, alternately a new article and an edit of it, filed under ${u.categoryNodes} category nodes, after ${u.warmup} warm-up uploads. Requests are counted per upload by a proxy in front of the server; latency is measured around the handler call and includes the proxy hop.`,
+      '',
+      '| N | Latency median (ms) | p95 (ms) | min | max | GET | PUT | LIST | DELETE | HEAD | Total | Budget 8 + 6 × (nodes + 1) | Within |',
+      '|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|',
+      ...u.byN.map((x) => `| ${x.n.toLocaleString('en-US')} | ${fmt(x.latencyMs.median)} | ${fmt(x.p95Ms)} | ${fmt(x.latencyMs.min)} | ${fmt(x.latencyMs.max)} | ${x.requests.GET} | ${x.requests.PUT} | ${x.requests.LIST} | ${x.requests.DELETE} | ${x.requests.HEAD} | ${x.requests.total} | ${u.budget} | ${x.requests.total <= u.budget ? 'yes' : '**no**'} |`),
+      '',
+      `Requests at the largest N equal those at the smallest: ${u.countsFlat ? 'yes' : '**no**'}. Latency ratio (median, largest N over smallest): ${u.latencyRatio.toFixed(2)}.`,
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
+log(`sections: ${[...only].join(', ')}`);
+if (only.has('build')) await benchBuild();
+if (only.has('upload')) {
+  try {
+    results.upload = await benchUpload(log);
+  } catch (e) {
+    results.upload = { skipped: (e as Error).message };
+    log(`upload: skipped: ${(e as Error).message}`);
+  }
+}
+if (only.has('bundle')) await benchBundle();
+if (only.has('clean')) await benchClean();
+if (only.has('memory')) await benchMemory();
+results.durationS = (performance.now() - started) / 1000;
+
+const md = markdown(results);
+console.log('\n' + md);
+// A partial run (--only) never overwrites the reference results: it goes to the ignored data folder.
+const base = values.only ? path.join(DATA_DIR, 'results.partial') : path.join(ROOT, 'bench/results');
+await mkdir(path.dirname(base), { recursive: true });
+await writeFile(`${base}.json`, JSON.stringify(results, null, 2) + '\n');
+await writeFile(`${base}.md`, md);
+log(`wrote ${path.relative(ROOT, base)}.json and .md in ${Math.round(results.durationS)} s total`);
