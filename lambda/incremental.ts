@@ -31,10 +31,11 @@ import {
   type ErrorRecord,
   type IndexItem,
   type NodeIndex,
+  type TreeNode,
   type TreeState,
   type Versioned,
 } from './state.js';
-import { mergeCounts, movedNodes, slugsOf, treeSummaries } from './tree.js';
+import { articleView, mergeCounts, movedNodes, slugsOf, treeSummaries } from './tree.js';
 import { etagOf } from './store/etag.js';
 import { PreconditionFailed, type ObjectInfo, type Store, type StoredObject } from './store/store.js';
 
@@ -52,6 +53,7 @@ export interface ArticleOutcome {
 }
 
 const MAX_PASSES = 50;
+const MAX_ATTEMPTS = 60;
 const PARALLEL = 4;
 
 const sameJson = (a: unknown, b: unknown) => encodeJson(a) === encodeJson(b);
@@ -139,8 +141,11 @@ export async function withMembership(
 interface PassState {
   store: Store;
   settings: Settings;
-  /** Public keys this invocation wrote or deleted: rewritten on a redo, whatever the hashes say. */
-  dirty: Set<string>;
+  /**
+   * Public key → ETag of what this invocation last wrote there ('' = deleted). Our write may have
+   * landed after a newer one, so a redo rewrites any of these whose bytes differ from the new render.
+   */
+  dirty: Map<string, string>;
   written: Set<string>;
   deleted: Set<string>;
   changedFeeds: Set<string>;
@@ -150,14 +155,14 @@ async function writeFiles(ps: PassState, files: readonly OutFile[], remove: read
   await mapLimit(files, PARALLEL, async (f) => {
     const key = PUBLIC_PREFIX + f.path;
     await ps.store.put(key, f.body, { contentType: f.contentType, cacheControl: f.cacheControl });
-    ps.dirty.add(key);
+    ps.dirty.set(key, etagOf(f.body));
     ps.written.add(key);
     if (isFeedPath(f.path) && before[f.path] !== etagOf(f.body)) ps.changedFeeds.add(f.path);
   });
   await mapLimit(remove, PARALLEL, async (p) => {
     const key = PUBLIC_PREFIX + p;
     await ps.store.delete(key);
-    ps.dirty.add(key);
+    ps.dirty.set(key, '');
     ps.deleted.add(key);
   });
 }
@@ -165,56 +170,75 @@ async function writeFiles(ps: PassState, files: readonly OutFile[], remove: read
 /** Files to write and to delete so that the public files match `files`, given the last confirmed hashes. */
 function plan(ps: PassState, files: readonly OutFile[], published: Record<string, string>) {
   const next = Object.fromEntries(files.map((f) => [f.path, etagOf(f.body)]));
-  const write = files.filter((f) => published[f.path] !== next[f.path] || ps.dirty.has(PUBLIC_PREFIX + f.path));
+  const mayBeStale = (f: OutFile) => ps.dirty.has(PUBLIC_PREFIX + f.path) && ps.dirty.get(PUBLIC_PREFIX + f.path) !== next[f.path];
+  const write = files.filter((f) => published[f.path] !== next[f.path] || mayBeStale(f));
   const remove = Object.keys(published).filter((p) => !(p in next));
   return { next, write, remove, idle: write.length === 0 && remove.length === 0 && sameJson(Object.keys(next).sort(), Object.keys(published).sort()) };
 }
 
 /**
- * Renders one node from its index and writes what changed, then confirms the new hashes with a
- * conditional write; if the index changed meanwhile, starts over from the newer index.
+ * One node: applies `change` (membership) to its index, renders its files from the result, and
+ * stores index and file hashes in one conditional write (state before files), then writes the files
+ * whose bytes changed. Our writes may land after those of someone who wrote the index later, so
+ * every invocation ends by checking its nodes again (see syncArticle) and repairing its own writes.
  */
-async function renderNode(ps: PassState, path: NodePath, summaries: readonly NodeSummary[], first?: Versioned<NodeIndex>): Promise<void> {
+async function syncNode(
+  ps: PassState,
+  path: NodePath,
+  summaries: readonly NodeSummary[],
+  change?: (idx: NodeIndex) => Promise<NodeIndex | null>,
+): Promise<{ index: Versioned<NodeIndex>; did: boolean }> {
   const key = nodeIndexKey(path);
   for (let attempt = 0; ; attempt++) {
-    const cur = attempt === 0 && first ? first : await readJson<NodeIndex>(ps.store, key);
-    const idx = cur.value;
+    const cur = await readJson<NodeIndex>(ps.store, key);
+    const base = cur.value ?? emptyIndex(path);
+    const changed = change ? await change(base) : null;
+    const content = changed ?? base;
     const slugs = slugsOf(summaries, path);
     // A node with no members has no files (the site always has its feeds, empty or not).
     const files = slugs
-      ? renderNodeFiles({ path, slugs, entries: idx?.top ?? [], count: idx?.items.length ?? 0 }, summaries, ps.settings)
+      ? renderNodeFiles({ path, slugs, entries: content.top, count: content.items.length }, summaries, ps.settings)
       : [];
-    const published = idx?.published ?? {};
-    const p = plan(ps, files, published);
-    if (p.idle || (!idx && files.length === 0)) return;
-    await writeFiles(ps, p.write, p.remove, published);
-    const base = idx ?? emptyIndex(path);
-    try {
-      await putJsonIf(ps.store, key, { ...base, rev: base.rev + 1, published: p.next }, cur.etag);
-      return;
-    } catch (e) {
-      if (!(e instanceof PreconditionFailed) || attempt > 40) throw e;
-      await backoff(attempt);
+    const p = plan(ps, files, base.published);
+    if (!changed && p.idle) return { index: cur, did: false };
+    if (!cur.value && !changed && files.length === 0) return { index: cur, did: false };
+    let index: Versioned<NodeIndex> = cur;
+    if (changed || !sameJson(p.next, base.published)) {
+      try {
+        index = await putJsonIf(ps.store, key, { ...content, rev: changed ? content.rev : base.rev + 1, published: p.next }, cur.etag);
+      } catch (e) {
+        if (!(e instanceof PreconditionFailed) || attempt > MAX_ATTEMPTS) throw e;
+        await backoff(attempt);
+        continue;
+      }
     }
+    await writeFiles(ps, p.write, p.remove, base.published);
+    return { index, did: true };
   }
 }
 
-/** The same for the site-wide files, whose hashes live in the tree. */
-async function renderSite(ps: PassState, summaries: readonly NodeSummary[], first: Versioned<TreeState>): Promise<void> {
+/** The tree: merges node counts and renders the site-wide files from the result, the same way. */
+async function syncTree(ps: PassState, counts: readonly TreeNode[], first?: Versioned<TreeState>): Promise<{ before: NodeSummary[]; tree: Versioned<TreeState>; did: boolean }> {
   for (let attempt = 0; ; attempt++) {
-    const cur = attempt === 0 ? first : await readJson<TreeState>(ps.store, TREE_KEY);
-    const tree = cur.value ?? emptyTree();
-    const files = renderSiteFiles(summaries, ps.settings);
-    const p = plan(ps, files, tree.published);
-    if (p.idle) return;
-    await writeFiles(ps, p.write, p.remove, tree.published);
-    try {
-      await putJsonIf(ps.store, TREE_KEY, { ...tree, rev: tree.rev + 1, published: p.next }, cur.etag);
-      return;
-    } catch (e) {
-      if (!(e instanceof PreconditionFailed) || attempt > 40) throw e;
-      await backoff(attempt);
+    const cur = attempt === 0 && first ? first : await readJson<TreeState>(ps.store, TREE_KEY);
+    const base = cur.value ?? emptyTree();
+    const merged = mergeCounts(base, counts);
+    const content = merged ?? base;
+    const p = plan(ps, renderSiteFiles(treeSummaries(content), ps.settings), base.published);
+    const before = treeSummaries(base);
+    if (!merged && p.idle) return { before, tree: cur, did: false };
+    let tree: Versioned<TreeState> = cur;
+    if (merged || !sameJson(p.next, base.published)) {
+      try {
+        tree = await putJsonIf(ps.store, TREE_KEY, { ...content, rev: base.rev + 1, published: p.next }, cur.etag);
+      } catch (e) {
+        if (!(e instanceof PreconditionFailed) || attempt > MAX_ATTEMPTS) throw e;
+        await backoff(attempt);
+        continue;
+      }
     }
+    await writeFiles(ps, p.write, p.remove, base.published);
+    return { before, tree, did: true };
   }
 }
 
@@ -223,9 +247,19 @@ async function renderArticle(ps: PassState, entry: Entry, summaries: readonly No
   const files = renderArticleFiles(entry, summaries, ps.settings);
   const stale = await mapLimit(files, PARALLEL, async (f) => {
     const key = PUBLIC_PREFIX + f.path;
-    return ps.dirty.has(key) || (await infoOf(ps.store, key))?.etag !== etagOf(f.body);
+    return (ps.dirty.has(key) && ps.dirty.get(key) !== etagOf(f.body)) || (await infoOf(ps.store, key))?.etag !== etagOf(f.body);
   });
   await writeFiles(ps, files.filter((_, i) => stale[i]), [], {});
+}
+
+/** The tree with these nodes' counts moved by `delta` (what this upload will make of them). */
+function predictCounts(tree: TreeState, nodes: readonly NodePath[], delta: (p: NodePath) => number): TreeState {
+  const byKey = new Map(tree.nodes.map((n) => [nodeKey(n.path), n]));
+  for (const p of nodes) {
+    const cur = byKey.get(nodeKey(p));
+    byKey.set(nodeKey(p), { path: p, count: Math.max(0, (cur?.count ?? 0) + delta(p)), rev: cur?.rev ?? 0 });
+  }
+  return { ...tree, nodes: [...byKey.values()] };
 }
 
 async function loadEntryFrom(store: Store, id: string): Promise<Entry | undefined> {
@@ -239,7 +273,7 @@ async function loadEntryFrom(store: Store, id: string): Promise<Entry | undefine
  */
 export async function syncArticle(store: Store, key: string, settings: Settings, log: Logger): Promise<ArticleOutcome> {
   const id = key.startsWith(CONTENT_PREFIX) ? articleIdFromPath(key.slice(CONTENT_PREFIX.length)) : null;
-  const ps: PassState = { store, settings, dirty: new Set(), written: new Set(), deleted: new Set(), changedFeeds: new Set() };
+  const ps: PassState = { store, settings, dirty: new Map(), written: new Set(), deleted: new Set(), changedFeeds: new Set() };
   if (id === null) {
     log('debug', 'not an article; ignored', { key });
     return { key, id, status: 'ignored', changed: false, written: [], deleted: [], changedFeeds: [], passes: 0 };
@@ -260,44 +294,42 @@ export async function syncArticle(store: Store, key: string, settings: Settings,
     let recordEtag = rec.etag;
     changed ||= rec.wrote;
 
-    // 2. Membership in every node it is in or has left.
+    // 2. Membership in every node it is in or has left, rendered with the tree as it will be after
+    //    this upload (predicted from the record; step 4 re-renders if the real tree differs).
     const affected = uniqueNodes([...record.nodes, ...record.leaving]);
     const member = new Set(record.status === 'published' ? record.nodes.map(nodeKey) : []);
-    const indexes = await mapLimit(affected, PARALLEL, (path) =>
-      updateJson<NodeIndex>(store, nodeIndexKey(path), (cur) =>
-        withMembership(cur ?? emptyIndex(path), id, member.has(nodeKey(path)) ? record.entry : undefined, settings.feedLimit, (other) =>
-          loadEntryFrom(store, other),
-        ),
-      ),
-    );
-
-    // 3. Counts into the tree; nodes whose slugs that moved are re-rendered too.
     let summaries: NodeSummary[] = [];
     let moved: NodePath[] = [];
+    let movedWith: NodeSummary[] = [];
     if (affected.length) {
-      let before: NodeSummary[] = [];
-      const counts = indexes.map((r, i) => ({ path: affected[i]!, count: r.value?.items.length ?? 0, rev: r.value?.rev ?? 0 }));
-      const tree = await updateJson<TreeState>(store, TREE_KEY, (cur) => {
-        before = treeSummaries(cur ?? emptyTree());
-        return mergeCounts(cur ?? emptyTree(), counts);
-      });
-      summaries = treeSummaries(tree.value ?? emptyTree());
-      const mine = new Set(affected.map(nodeKey));
-      moved = movedNodes(before, summaries).filter((p) => !mine.has(nodeKey(p)));
+      const tree0v = await readJson<TreeState>(store, TREE_KEY);
+      const tree0 = tree0v.value ?? emptyTree();
+      const wasMember = new Set(rec.wrote && (previous as ArticleRecord | null)?.status === 'published' ? (previous as unknown as ArticleRecord).nodes.map(nodeKey) : [...member]);
+      const predicted = treeSummaries(predictCounts(tree0, affected, (p) => (member.has(nodeKey(p)) ? 1 : 0) - (wasMember.has(nodeKey(p)) ? 1 : 0)));
+      const indexes = await mapLimit(affected, PARALLEL, (path) =>
+        syncNode(ps, path, predicted, (idx) =>
+          withMembership(idx, id, member.has(nodeKey(path)) ? record.entry : undefined, settings.feedLimit, (other) => loadEntryFrom(store, other)),
+        ),
+      );
 
-      // 4. Files of every touched node, then the site-wide files.
-      await mapLimit([...affected, ...moved], PARALLEL, (path, i) => renderNode(ps, path, summaries, i < affected.length ? indexes[i] : undefined));
-      await renderSite(ps, summaries, tree);
+      // 3. Counts into the tree (and the site-wide files); nodes whose slugs moved are re-rendered too.
+      const counts = indexes.map(({ index: r }, i) => ({ path: affected[i]!, count: r.value?.items.length ?? 0, rev: r.value?.rev ?? 0 }));
+      const tree = await syncTree(ps, counts, tree0v);
+      summaries = predicted;
+      const mine = new Set(affected.map(nodeKey));
+      movedWith = treeSummaries(tree.tree.value ?? emptyTree());
+      moved = movedNodes(tree.before, movedWith).filter((p) => !mine.has(nodeKey(p)));
     }
 
     // 5. The article's own files (and those of articles in moved nodes: their pages name the slugs).
     if (record.status === 'published' && record.entry) await renderArticle(ps, record.entry, summaries);
     else await writeFiles(ps, [], [articlePagePath(id)], {});
     for (const path of moved) {
+      await syncNode(ps, path, movedWith);
       const idx = await readJson<NodeIndex>(store, nodeIndexKey(path));
       await mapLimit(idx.value?.items ?? [], PARALLEL, async (item) => {
         const e = await loadEntryFrom(store, item.id);
-        if (e) await renderArticle(ps, e, summaries);
+        if (e) await renderArticle(ps, e, movedWith);
       });
     }
 
@@ -320,11 +352,23 @@ export async function syncArticle(store: Store, key: string, settings: Settings,
       }
     }
 
-    // 8. Verify: if the record or the tree changed while we rendered, our files may be stale: again.
+    // 8. Verify. A newer record (same key, newer upload) means our files may be stale: full pass again.
     if (!redo) redo = ((await infoOf(store, recordKey(id)))?.etag ?? null) !== recordEtag;
-    if (!redo && affected.length) {
+    // Then check every node we touched against the tree as it is now, and repair: our files may have
+    // landed after those of a later writer, or been rendered with a tree another upload has changed
+    // since. Each invocation checks after its last write, so the last one leaves everything current.
+    const rendered = [...affected, ...moved];
+    for (let round = 0; !redo && affected.length; round++) {
+      if (round >= MAX_PASSES) throw new Error(`${key}: state kept changing; giving up (the invocation is retried)`);
       const now = await readJson<TreeState>(store, TREE_KEY);
-      redo = !sameJson(treeSummaries(now.value ?? emptyTree()), summaries);
+      const latest = treeSummaries(now.value ?? emptyTree());
+      const did = await mapLimit(rendered, PARALLEL, async (path) => (await syncNode(ps, path, latest)).did);
+      const site = await syncTree(ps, [], now);
+      if (record.status === 'published' && record.entry && articleView(latest, record.nodes) !== articleView(summaries, record.nodes))
+        await renderArticle(ps, record.entry, latest);
+      summaries = latest;
+      if (!did.includes(true) && !site.did) break;
+      await backoff(Math.min(round, 6));
     }
     if (!redo) {
       // One structured line per article outcome.

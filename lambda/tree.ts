@@ -12,6 +12,22 @@ export function treeSummaries(tree: TreeState): NodeSummary[] {
   return summarize(live.map((n) => ({ path: n.path, slugs: slugs.get(nodeKey(n.path))!, count: n.count, entries: [] })));
 }
 
+const isWithin = (path: NodePath, ancestor: NodePath) => ancestor.length <= path.length && ancestor.every((s, i) => path[i] === s);
+
+/**
+ * What of the tree a node's files depend on (the contract in core/site.ts): its own slugs and the
+ * summaries of its descendants; for the site, the whole tree. Equal views render equal files.
+ */
+export function nodeView(summaries: readonly NodeSummary[], path: NodePath): string {
+  return JSON.stringify(summaries.filter((s) => isWithin(s.path, path)));
+}
+
+/** What an article's files depend on: the slugs of its nodes. */
+export function articleView(summaries: readonly NodeSummary[], nodes: readonly NodePath[]): string {
+  const keys = new Set(nodes.map(nodeKey));
+  return JSON.stringify(summaries.filter((s) => keys.has(nodeKey(s.path))).map((s) => s.slugs));
+}
+
 export function slugsOf(summaries: readonly NodeSummary[], path: NodePath): string[] | undefined {
   const k = nodeKey(path);
   return summaries.find((s) => nodeKey(s.path) === k)?.slugs;

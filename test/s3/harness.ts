@@ -32,6 +32,8 @@ export function runner(store: Store, bucket: string, settings: Settings, log: Lo
       return handle(s3Event(bucket, [key], 'ObjectRemoved:Delete'), { storeFor: () => store, settings, log });
     },
     rebuild: () => rebuild({ store, settings, log }),
+    /** The Lambda's `{ action: 'rebuild' }` event (with WebSub pings). */
+    rebuildEvent: () => handle({ action: 'rebuild', bucket }, { storeFor: () => store, settings, log }),
   };
 }
 
