@@ -3,7 +3,9 @@ import { decodeHTML } from 'entities';
 
 // Characters XML 1.0 forbids (C0 controls but tab/LF/CR, U+FFFE/U+FFFF, lone surrogates).
 // A single one makes every strict feed parser reject the whole feed.
-const XML_INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+// Every alternative starts with a character class, so the engine skips ahead cheaply (a leading
+// lookbehind made it try all three at every position: twice as slow on a 5 MB article).
+const XML_INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|[\uDC00-\uDFFF](?<![\uD800-\uDBFF][\uDC00-\uDFFF])/g;
 
 export function stripXmlInvalid(s: string): string {
   return s.replace(XML_INVALID, '');
@@ -25,7 +27,9 @@ export function escapeHtml(s: string): string {
 
 /** Cuts plain text at a word (or CJK character) boundary near `max` characters, adding an ellipsis. */
 export function truncate(s: string, max: number): string {
-  const chars = Array.from(s);
+  // Only the first max + 1 code points matter, and 2 × (max + 1) code units always hold them:
+  // splitting all of a 5 MB article's text into an array took 0.2 s and tens of MB.
+  const chars = Array.from(s.length > 2 * (max + 1) ? s.slice(0, 2 * (max + 1)) : s);
   if (chars.length <= max) return s;
   let cut = chars.slice(0, max).join('');
   // Prefer a break at the last space if it is not too far back (Latin text); CJK text has none.
