@@ -296,7 +296,8 @@ export async function syncArticle(store: Store, key: string, settings: Settings,
 
     // 2. Membership in every node it is in or has left, rendered with the tree as it will be after
     //    this upload (predicted from the record; step 4 re-renders if the real tree differs).
-    const affected = uniqueNodes([...record.nodes, ...record.leaving]);
+    // The site node always: even a bucket whose only article is a draft has (empty) site feeds, as `syndic build` makes.
+    const affected = uniqueNodes([[], ...record.nodes, ...record.leaving]);
     const member = new Set(record.status === 'published' ? record.nodes.map(nodeKey) : []);
     let summaries: NodeSummary[] = [];
     let moved: NodePath[] = [];
@@ -304,7 +305,10 @@ export async function syncArticle(store: Store, key: string, settings: Settings,
     if (affected.length) {
       const tree0v = await readJson<TreeState>(store, TREE_KEY);
       const tree0 = tree0v.value ?? emptyTree();
-      const wasMember = new Set(rec.wrote && (previous as ArticleRecord | null)?.status === 'published' ? (previous as unknown as ArticleRecord).nodes.map(nodeKey) : [...member]);
+      // Where the indexes had it before: the previous record's nodes if we just replaced it, else (a
+      // duplicate or a retry) the indexes already agree with the record.
+      const prev = previous as ArticleRecord | null;
+      const wasMember = new Set(rec.wrote ? (prev?.status === 'published' ? prev.nodes.map(nodeKey) : []) : [...member]);
       const predicted = treeSummaries(predictCounts(tree0, affected, (p) => (member.has(nodeKey(p)) ? 1 : 0) - (wasMember.has(nodeKey(p)) ? 1 : 0)));
       const indexes = await mapLimit(affected, PARALLEL, (path) =>
         syncNode(ps, path, predicted, (idx) =>

@@ -1,0 +1,74 @@
+// The cost of one upload does not grow with the number of articles already published: count the S3
+// requests of the same upload into a bucket holding 20 articles and into one holding 2,000.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handle } from '../../lambda/handler.js';
+import { silentLogger } from '../../lambda/log.js';
+import { mapLimit } from '../../lambda/publish.js';
+import { rebuild } from '../../lambda/rebuild.js';
+import { createS3Client, S3Store } from '../../lambda/store/s3-store.js';
+import { startS3Server, type TestS3Server } from '../helpers/s3-server.js';
+import { article, s3Event, settingsFor } from './harness.js';
+
+let s3: TestS3Server;
+beforeAll(async () => {
+  s3 = await startS3Server();
+});
+afterAll(async () => {
+  await s3?.stop();
+});
+
+const settings = settingsFor({ feedLimit: 20 });
+const CATS = [['News', 'World'], ['News', 'Local'], ['Sport'], ['Tech', 'AI']];
+
+async function seeded(name: string, n: number) {
+  const store = await s3.createBucket(name);
+  await mapLimit(Array.from({ length: n }, (_, i) => i), 32, (i) =>
+    store.put(
+      `content/seed/a${i}.md`,
+      article({ title: `Seed ${i}`, date: new Date(Date.UTC(2023, 0, 1) + i * 3600_000).toISOString(), categories: CATS[i % CATS.length]! }),
+    ),
+  );
+  await rebuild({ store, settings, log: silentLogger }); // the state an incremental history would have left
+  return store;
+}
+
+/** Runs one upload through the handler with a client that counts every request by command. */
+async function countedUpload(bucket: string) {
+  const client = createS3Client({ endpoint: s3.endpoint });
+  const counts: Record<string, number> = {};
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const name = (context as { commandName?: string }).commandName ?? '?';
+      counts[name] = (counts[name] ?? 0) + 1;
+      return next(args);
+    },
+    { step: 'initialize', name: 'countRequests' },
+  );
+  const store = new S3Store(client, bucket);
+  const key = 'content/new/latest.md';
+  await s3.store.client.send(
+    new (await import('@aws-sdk/client-s3')).PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: article({ title: 'Latest', date: '2024-06-01T00:00:00Z', categories: ['News', 'World'] }),
+    }),
+  );
+  const res = await handle(s3Event(bucket, [key]), { storeFor: () => store, settings, log: silentLogger });
+  client.destroy();
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  return { counts, total, res };
+}
+
+describe('request count of one upload', () => {
+  it('is the same with 20 and with 2,000 articles in the bucket', async () => {
+    await seeded('small', 20);
+    const large = await seeded('large', 2000);
+    expect((await large.list('content/')).length).toBe(2000); // LIST pagination past 1,000 keys works
+    const a = await countedUpload('small');
+    const b = await countedUpload('large');
+    console.log(`one upload into News › World (3 nodes with the site): 20 articles → ${a.total} requests ${JSON.stringify(a.counts)}; 2,000 articles → ${b.total} requests ${JSON.stringify(b.counts)}`);
+    expect(b.counts).toEqual(a.counts);
+    // k = 2 category nodes + the site; 3 feeds + 1 page per node, 1 article page.
+    expect(a.total).toBeLessThanOrEqual(9 + 7 * 3);
+  });
+});
