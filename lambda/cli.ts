@@ -15,6 +15,9 @@ Commands:
   build     Build every feed from a folder of articles into an output folder
   start     build, then serve the output folder on http://127.0.0.1:8080
   serve     Serve an already built output folder
+  rebuild   Rebuild state and feeds of an S3 bucket from its content/ (--bucket; the Lambda's rebuild)
+  upload    Put article files under content/ of an S3 bucket: syndic upload FILE... [--bucket B]
+  dev       Local S3 server + the real handler + http://127.0.0.1:8080 (same as npm run dev)
 
 Options:
   --content DIR      articles folder (default: content)
@@ -24,6 +27,10 @@ Options:
   --config FILE      settings file (default: cdk.json, context key "syndic")
   --port N           port for start/serve (default: 8080)
   --host HOST        host for start/serve (default: 127.0.0.1)
+  --bucket NAME      S3 bucket for rebuild/upload (default: env SYNDIC_BUCKET, else syndic-dev)
+  --endpoint URL     S3 endpoint, e.g. the local server http://127.0.0.1:4569 (default: env
+                     AWS_ENDPOINT_URL_S3, else AWS)
+  --prefix P         key prefix for upload (default: content/)
   -h, --help         this help
 `;
 
@@ -36,6 +43,9 @@ const OPTIONS = {
   port: { type: 'string', default: '8080' },
   host: { type: 'string', default: '127.0.0.1' },
   help: { type: 'boolean', short: 'h' },
+  bucket: { type: 'string' },
+  endpoint: { type: 'string' },
+  prefix: { type: 'string', default: 'content/' },
 } as const;
 
 /** Human-friendly log lines on a terminal: warnings and errors go to stderr. */
@@ -95,6 +105,12 @@ export async function main(argv: string[]): Promise<number> {
       console.log(`  ${url}/categories/<category>/.../rss.xml (one folder per category node)\nPress Ctrl+C to stop.`);
       if (status !== 0) console.error('Some articles were rejected (see above); the others are served.');
       return new Promise<number>(() => {}); // serve until interrupted
+    }
+    case 'rebuild':
+    case 'upload':
+    case 'dev': {
+      const { runS3Command } = await import('./cli-s3.js');
+      return runS3Command(command, positionals.slice(1), values, settings);
     }
     default:
       console.error(`unknown command ${command}\n\n${USAGE}`);
