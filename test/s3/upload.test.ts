@@ -94,6 +94,21 @@ describe('one article at a time', () => {
     expect(feed!.items[0]!.url).toBe(`https://feeds.example.com/articles/${encodeURIComponent('新浪财经')}/${encodeURIComponent('景俊海：压实主体责任 2')}/`);
   });
 
+  it('moves a category whose slug starts to collide with a new sibling, and moves it back', async () => {
+    const { store, run } = await freshBucket('collide');
+    await run.upload('content/one.md', article({ title: 'One', date: '2024-01-01T00:00:00Z', categories: ['Top', 'A b'] }));
+    expect(titles(await jsonFeed(store, 'categories/top/a-b/'))).toEqual(['One']);
+    // 'A-B' slugifies like 'A b': both get hash suffixes, whatever the upload order.
+    await run.upload('content/two.md', article({ title: 'Two', date: '2024-01-02T00:00:00Z', categories: ['Top', 'A-B'] }));
+    expect(await jsonFeed(store, 'categories/top/a-b/')).toBeNull();
+    const dirs = [...(await snapshot(store)).keys()].filter((k) => k.startsWith('categories/top/a-b-') && k.endsWith('feed.json'));
+    expect(dirs).toHaveLength(2);
+    expect((await run.rebuild()).written).toEqual([]);
+    await run.remove('content/two.md');
+    expect(titles(await jsonFeed(store, 'categories/top/a-b/'))).toEqual(['One']);
+    expect((await run.rebuild()).written).toEqual([]);
+  });
+
   it('ignores keys outside content/ and files that are not articles', async () => {
     const { store, run } = await freshBucket('ignore');
     await store.put('content/image.png', 'x');
