@@ -8,10 +8,10 @@ import { build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Writes the bundle to `outfile` and returns its size in bytes. */
-export async function bundleHandler(outfile: string): Promise<number> {
+/** Writes the bundle to `outfile` and returns its size in bytes. `entry` defaults to the handler. */
+export async function bundleHandler(outfile: string, entry = 'lambda/handler.ts'): Promise<number> {
   const result = await build({
-    entryPoints: [path.join(root, 'lambda/handler.ts')],
+    entryPoints: [path.resolve(root, entry)],
     outfile,
     bundle: true,
     format: 'esm',
