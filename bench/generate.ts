@@ -10,7 +10,8 @@ import matter from 'gray-matter';
 import yaml from 'js-yaml';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const CORPUS_DIR = path.resolve(here, '../../shared/corpus/articles');
+/** The real articles whose bodies the generator cycles; SYNDIC_CORPUS overrides the sibling checkout. */
+export const CORPUS_DIR = process.env.SYNDIC_CORPUS ?? path.resolve(here, '../../shared/corpus/articles');
 export const DATA_DIR = path.join(here, 'data');
 
 /** mulberry32: a tiny seeded PRNG; Math.random would make every run's data different. */
@@ -33,7 +34,13 @@ export interface CorpusArticle {
 
 /** The corpus bodies (front matter dropped) and their three-level category paths, in file order. */
 export async function readCorpus(dir = CORPUS_DIR): Promise<CorpusArticle[]> {
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.md')).sort();
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    throw new Error(`bench: no corpus at ${dir}; set SYNDIC_CORPUS to a folder of articles (../shared/corpus/articles)`);
+  }
+  const files = names.filter((f) => f.endsWith('.md')).sort();
   return Promise.all(
     files.map(async (file) => {
       // gray-matter only to split front matter from body; CORE_SCHEMA keeps dates as strings.
