@@ -187,6 +187,7 @@ async function syncNode(
   path: NodePath,
   summaries: readonly NodeSummary[],
   change?: (idx: NodeIndex) => Promise<NodeIndex | null>,
+  once = false,
 ): Promise<{ index: Versioned<NodeIndex>; did: boolean }> {
   const key = nodeIndexKey(path);
   for (let attempt = 0; ; attempt++) {
@@ -194,6 +195,17 @@ async function syncNode(
     const base = cur.value ?? emptyIndex(path);
     const changed = change ? await change(base) : null;
     const content = changed ?? base;
+    if (changed && attempt > 0) {
+      // Contended: others are writing this index right now. Store the membership alone (a short
+      // read-write window) and leave the rendering to the final check, when the burst has settled.
+      try {
+        return { index: await putJsonIf(ps.store, key, changed, cur.etag), did: true };
+      } catch (e) {
+        if (!(e instanceof PreconditionFailed) || attempt > MAX_ATTEMPTS) throw e;
+        await backoff(attempt);
+        continue;
+      }
+    }
     const slugs = slugsOf(summaries, path);
     // A node with no members has no files (the site always has its feeds, empty or not).
     const files = slugs
@@ -208,6 +220,7 @@ async function syncNode(
         index = await putJsonIf(ps.store, key, { ...content, rev: changed ? content.rev : base.rev + 1, published: p.next }, cur.etag);
       } catch (e) {
         if (!(e instanceof PreconditionFailed) || attempt > MAX_ATTEMPTS) throw e;
+        if (once) return { index: cur, did: true }; // the caller checks again later
         await backoff(attempt);
         continue;
       }
@@ -366,7 +379,7 @@ export async function syncArticle(store: Store, key: string, settings: Settings,
       if (round >= MAX_PASSES) throw new Error(`${key}: state kept changing; giving up (the invocation is retried)`);
       const now = await readJson<TreeState>(store, TREE_KEY);
       const latest = treeSummaries(now.value ?? emptyTree());
-      const did = await mapLimit(rendered, PARALLEL, async (path) => (await syncNode(ps, path, latest)).did);
+      const did = await mapLimit(rendered, PARALLEL, async (path) => (await syncNode(ps, path, latest, undefined, true)).did);
       const site = await syncTree(ps, [], now);
       if (record.status === 'published' && record.entry && articleView(latest, record.nodes) !== articleView(summaries, record.nodes))
         await renderArticle(ps, record.entry, latest);
