@@ -9,6 +9,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { PUBLIC_PREFIX } from '../lambda/core/layout.js';
 import { DIRECTORY_INDEX_SOURCE } from './directory-index.js';
+import { FEED_BROWSER_VIEW_SOURCE } from './feed-browser-view.js';
 
 export const CONTENT_SECURITY_POLICY =
   "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -81,6 +82,12 @@ export class Cdn extends Construct {
       runtime: cloudfront.FunctionRuntime.JS_2_0,
     });
 
+    const feedBrowserView = new cloudfront.Function(this, 'FeedBrowserView', {
+      comment: 'Syndic: browsers opening a feed get application/xml, so its XSL applies',
+      code: cloudfront.FunctionCode.fromInline(FEED_BROWSER_VIEW_SOURCE),
+      runtime: cloudfront.FunctionRuntime.JS_2_0,
+    });
+
     const custom = props.domainName && props.certificateArn
       ? {
           domainNames: [props.domainName],
@@ -100,7 +107,10 @@ export class Cdn extends Construct {
         compress: true,
         cachePolicy,
         responseHeadersPolicy: headers,
-        functionAssociations: [{ function: directoryIndex, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }],
+        functionAssociations: [
+          { function: directoryIndex, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST },
+          { function: feedBrowserView, eventType: cloudfront.FunctionEventType.VIEWER_RESPONSE },
+        ],
       },
       defaultRootObject: 'index.html',
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,

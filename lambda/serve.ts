@@ -1,12 +1,10 @@
-// Local static server for the public folder, sending what CloudFront would: our Content-Types and
-// Cache-Control, S3-style ETags (quoted MD5 of the bytes), Last-Modified, and 304 answers to
-// conditional GETs (with Cache-Control, so a reader's cache stays fresh after revalidating).
-// Not sirv: it decodes paths with decodeURI, which leaves `%3F`, `%23`, `%2C`… encoded, so articles
-// whose ids hold `?`, `#`, `,`, `+` or `&` were not found; its 304s carry no Cache-Control, and its
-// ETags are size-mtime, unlike S3's. The folder is small and local: reading each file whole is fine.
-import { readFile, stat } from 'node:fs/promises';
+// Local static server for the public folder (serve-static), sending what CloudFront would: our
+// Content-Types and Cache-Control, S3-style ETags (quoted MD5 of the bytes, so a reader's cached ETag
+// means the same thing here and on S3), Last-Modified, and 304 answers to conditional GETs.
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import serveStaticFiles from 'serve-static';
 import { CONTENT_TYPES, LONG_CACHE, SHORT_CACHE } from './core/site.js';
 import { etagOf } from './store/etag.js';
 
@@ -38,74 +36,46 @@ export function headersFor(relativePath: string): { contentType: string; cacheCo
   return { contentType, cacheControl: p.startsWith('articles/') && lower.endsWith('.html') ? LONG_CACHE : SHORT_CACHE };
 }
 
-/** The file a URL path names, relative to the root: each segment percent-decoded; null if it cannot be one. */
-export function filePathOf(urlPath: string): string | null {
-  const segments = urlPath.split('/').slice(1);
-  let decoded: string[];
-  try {
-    decoded = segments.map(decodeURIComponent);
-  } catch {
-    return null;
-  }
-  if (decoded.some((s) => s === '.' || s === '..' || /[/\\\0]/.test(s))) return null;
-  if (decoded.at(-1) === '') decoded[decoded.length - 1] = 'index.html';
-  return decoded.join('/');
-}
-
-/** RFC 9110 conditional GET: If-None-Match wins; If-Modified-Since counts only without it. */
-function notModified(req: http.IncomingMessage, etag: string, mtime: Date): boolean {
-  const inm = req.headers['if-none-match'];
-  if (inm !== undefined) {
-    const weak = (t: string) => t.trim().replace(/^W\//, '');
-    return inm.trim() === '*' || inm.split(',').some((t) => weak(t) === weak(etag));
-  }
-  const ims = req.headers['if-modified-since'];
-  if (ims === undefined) return false;
-  const since = Date.parse(ims);
-  return !Number.isNaN(since) && Math.floor(mtime.getTime() / 1000) * 1000 <= since;
-}
-
-async function handle(root: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-  const send = (status: number, text: string, headers: Record<string, string> = {}) => {
-    res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...headers });
-    res.end(req.method === 'HEAD' ? undefined : text + '\n');
-  };
-  if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'Method not allowed', { Allow: 'GET, HEAD' });
-  const raw = req.url ?? '/';
-  const cut = raw.search(/[?#]/);
-  const urlPath = cut < 0 ? raw : raw.slice(0, cut);
-  const search = cut < 0 ? '' : raw.slice(cut);
-  const rel = urlPath.startsWith('/') ? filePathOf(urlPath) : null;
-  if (rel === null) return send(400, 'Bad request');
-  const file = path.join(root, rel);
-  const st = await stat(file).catch(() => null);
-  // A folder asked for without its slash: redirect, so that the page's relative links resolve.
-  if (st?.isDirectory()) return send(301, 'Moved', { Location: `${urlPath}/${search}` });
-  if (!st?.isFile()) return send(404, 'Not found');
-
-  const body = await readFile(file);
-  const etag = etagOf(body);
-  const { contentType, cacheControl } = headersFor(rel);
-  const common = {
-    ETag: etag,
-    'Last-Modified': st.mtime.toUTCString(),
-    'Cache-Control': cacheControl,
-    'Access-Control-Allow-Origin': '*',
-  };
-  if (notModified(req, etag, st.mtime)) {
-    res.writeHead(304, common);
-    return void res.end();
-  }
-  res.writeHead(200, { ...common, 'Content-Type': contentType, 'Content-Length': String(body.length), 'X-Content-Type-Options': 'nosniff' });
-  res.end(req.method === 'HEAD' ? undefined : body);
+/**
+ * Browsers show `application/rss+xml` as plain text and apply the feed's XSL only to an XML type.
+ * A browser navigation (Sec-Fetch-Dest: document, which feed readers never send) gets
+ * `application/xml`; CloudFront does the same in a viewer-response function (infra/cdn.ts).
+ */
+export function browserViewType(contentType: string, secFetchDest: string | undefined): string {
+  return secFetchDest === 'document' && (contentType === CONTENT_TYPES.rss || contentType === CONTENT_TYPES.atom)
+    ? 'application/xml; charset=utf-8'
+    : contentType;
 }
 
 export function createServer(root: string): http.Server {
   const dir = path.resolve(root);
+  const serveStatic = serveStaticFiles(dir, {
+    index: ['index.html'],
+    redirect: true, // a folder without its slash: 301, so the page's relative links resolve
+    etag: false, // replaced by the S3-style ETag below, which `send` then uses for 304s
+    lastModified: true,
+    cacheControl: false,
+    dotfiles: 'ignore',
+    setHeaders(res, file) {
+      const rel = path.relative(dir, file).split(path.sep).join('/');
+      const { contentType, cacheControl } = headersFor(rel);
+      const h = res.req.headers['sec-fetch-dest'];
+      res.setHeader('Content-Type', browserViewType(contentType, Array.isArray(h) ? h[0] : h));
+      res.setHeader('Cache-Control', cacheControl);
+      res.setHeader('ETag', etagOf(readFileSync(file)));
+      res.setHeader('Access-Control-Allow-Origin', '*');
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+    },
+  });
   return http.createServer((req, res) => {
-    handle(dir, req, res).catch((e: unknown) => {
-      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
-      res.end(`Internal error: ${(e as Error).message}\n`);
+    // `send` (under serve-static) treats a request's `Cache-Control: no-cache` as "never 304", a
+    // rule for caches, not origins; fetch() adds it to every conditional request. S3 ignores it.
+    delete req.headers['cache-control'];
+    delete req.headers.pragma;
+    serveStatic(req, res, () => {
+      const status = req.method === 'GET' || req.method === 'HEAD' ? 404 : 405;
+      res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...(status === 405 ? { Allow: 'GET, HEAD' } : {}) });
+      res.end(status === 404 ? 'Not found\n' : 'Method not allowed\n');
     });
   });
 }

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY } from '../../infra/cdn.js';
 import { settingsHash } from '../../infra/config.js';
 import { DIRECTORY_INDEX_SOURCE } from '../../infra/directory-index.js';
+import { FEED_BROWSER_VIEW_SOURCE } from '../../infra/feed-browser-view.js';
 import { envName, resolveSettings, settingsToEnv } from '../../lambda/core/settings.js';
 import { cdkJsonContext, ROOT, synth, type Synthesized } from './synth.js';
 
@@ -230,11 +231,16 @@ describe('distribution', () => {
     });
   });
 
-  it('serves directory indexes through a viewer-request CloudFront Function', () => {
-    const [id, fn] = resources(s, 'AWS::CloudFront::Function')[0]!;
-    expect(fn.Properties.FunctionCode).toBe(DIRECTORY_INDEX_SOURCE);
-    expect(fn.Properties.FunctionConfig.Runtime).toBe('cloudfront-js-2.0');
-    expect(dist(s).DefaultCacheBehavior.FunctionAssociations).toEqual([{ EventType: 'viewer-request', FunctionARN: getAtt(id, 'FunctionARN') }]);
+  it('serves directory indexes (viewer request) and styled feeds to browsers (viewer response) with CloudFront Functions', () => {
+    const fns = resources(s, 'AWS::CloudFront::Function');
+    const byCode = (code: string) => fns.find(([, fn]) => fn.Properties.FunctionCode === code)!;
+    const [indexId, indexFn] = byCode(DIRECTORY_INDEX_SOURCE);
+    const [viewId, viewFn] = byCode(FEED_BROWSER_VIEW_SOURCE);
+    for (const fn of [indexFn, viewFn]) expect(fn.Properties.FunctionConfig.Runtime).toBe('cloudfront-js-2.0');
+    expect(dist(s).DefaultCacheBehavior.FunctionAssociations).toEqual([
+      { EventType: 'viewer-request', FunctionARN: getAtt(indexId, 'FunctionARN') },
+      { EventType: 'viewer-response', FunctionARN: getAtt(viewId, 'FunctionARN') },
+    ]);
   });
 
   it("caches as the origin's Cache-Control says, with gzip and brotli", () => {
