@@ -292,6 +292,8 @@ export async function syncArticle(store: Store, key: string, settings: Settings,
     return { key, id, status: 'ignored', changed: false, written: [], deleted: [], changedFeeds: [], passes: 0 };
   }
   let changed = false;
+  const touched: NodePath[] = [];
+  let wroteError = false;
   for (let pass = 1; ; pass++) {
     // 1. The article's record, from the object as it is now. The object is read inside the
     //    conditional update, so a writer that lost the race re-reads the newer upload.
@@ -310,7 +312,10 @@ export async function syncArticle(store: Store, key: string, settings: Settings,
     // 2. Membership in every node it is in or has left, rendered with the tree as it will be after
     //    this upload (predicted from the record; step 4 re-renders if the real tree differs).
     // The site node always: even a bucket whose only article is a draft has (empty) site feeds, as `syndic build` makes.
-    const affected = uniqueNodes([[], ...record.nodes, ...record.leaving]);
+    // And every node an earlier pass of ours touched: a pass redone because the record changed under
+    // it may have written a stale membership there.
+    const affected = uniqueNodes([[], ...record.nodes, ...record.leaving, ...touched]);
+    touched.push(...affected);
     const member = new Set(record.status === 'published' ? record.nodes.map(nodeKey) : []);
     let summaries: NodeSummary[] = [];
     let moved: NodePath[] = [];
@@ -345,8 +350,14 @@ export async function syncArticle(store: Store, key: string, settings: Settings,
       await syncNode(ps, path, movedWith);
       const idx = await readJson<NodeIndex>(store, nodeIndexKey(path));
       await mapLimit(idx.value?.items ?? [], PARALLEL, async (item) => {
-        const e = await loadEntryFrom(store, item.id);
-        if (e) await renderArticle(ps, e, movedWith);
+        // Another invocation may be unpublishing this article right now: render from its record, then
+        // make sure the record did not change meanwhile (else our page could outlive its deletion).
+        for (let tries = 0; tries < 5; tries++) {
+          const r = await readJson<ArticleRecord>(store, recordKey(item.id));
+          if (r.value?.status === 'published' && r.value.entry) await renderArticle(ps, r.value.entry, movedWith);
+          else await writeFiles(ps, [], [articlePagePath(item.id)], {});
+          if (((await infoOf(store, recordKey(item.id)))?.etag ?? null) === r.etag) break;
+        }
       });
     }
 
@@ -354,7 +365,8 @@ export async function syncArticle(store: Store, key: string, settings: Settings,
     if (record.status === 'rejected' && record.error) {
       const err: ErrorRecord = { id, key, ...record.error };
       await store.put(errorKey(id), encodeJson(err), { contentType: 'application/json' });
-    } else if ((previous as ArticleRecord | null)?.status === 'rejected') {
+      wroteError = true;
+    } else if ((previous as ArticleRecord | null)?.status === 'rejected' || wroteError) {
       await store.delete(errorKey(id));
     }
 
@@ -369,8 +381,7 @@ export async function syncArticle(store: Store, key: string, settings: Settings,
       }
     }
 
-    // 8. Verify. A newer record (same key, newer upload) means our files may be stale: full pass again.
-    if (!redo) redo = ((await infoOf(store, recordKey(id)))?.etag ?? null) !== recordEtag;
+    // 8. Verify.
     // Then check every node we touched against the tree as it is now, and repair: our files may have
     // landed after those of a later writer, or been rendered with a tree another upload has changed
     // since. Each invocation checks after its last write, so the last one leaves everything current.
@@ -387,6 +398,9 @@ export async function syncArticle(store: Store, key: string, settings: Settings,
       if (!did.includes(true) && !site.did) break;
       await backoff(Math.min(round, 6));
     }
+    // Last, after every write of ours: a newer record (same key, newer upload) means what we wrote for
+    // this article may be stale: a full pass again.
+    if (!redo) redo = ((await infoOf(store, recordKey(id)))?.etag ?? null) !== recordEtag;
     if (!redo) {
       // One structured line per article outcome.
       if (record.status === 'rejected' && record.error) {
