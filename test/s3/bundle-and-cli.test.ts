@@ -1,7 +1,7 @@
 // The deployable artifact and the operator commands, end to end against the local S3 server:
 // the esbuild bundle of the handler answers a rebuild event; `syndic upload` and `syndic rebuild` work.
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,8 @@ let tmp: string;
 beforeAll(async () => {
   s3 = await startS3Server();
   // Inside the repo, so that the bundle finds the (external) AWS SDK in node_modules, as on Lambda.
-  tmp = await mkdtemp(path.join(ROOT, '.tmp-s3-test-'));
+  await mkdir(path.join(ROOT, '.tmp'), { recursive: true });
+  tmp = await mkdtemp(path.join(ROOT, '.tmp', 's3-test-'));
 });
 afterAll(async () => {
   await s3?.stop();
