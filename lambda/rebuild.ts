@@ -57,7 +57,12 @@ export async function rebuild(opts: {
 
   // The state an incremental update would have left.
   const members = new Map<string, Entry[]>();
-  for (const e of entries) for (const p of nodesOf(e.categories)) members.set(nodeKey(p), [...(members.get(nodeKey(p)) ?? []), e]);
+  for (const e of entries)
+    for (const p of nodesOf(e.categories)) {
+      const list = members.get(nodeKey(p));
+      if (list) list.push(e);
+      else members.set(nodeKey(p), [e]);
+    }
   const state = new Map<string, string>();
   for (const a of read) {
     const r = a.result;

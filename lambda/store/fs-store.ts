@@ -1,4 +1,5 @@
 // The Store over a local folder: `syndic build` and `npm start` use it.
+import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { etagOf } from './etag.js';
@@ -63,8 +64,17 @@ export class FsStore implements Store {
         if (ent.isDirectory()) {
           if (prefix.startsWith(key + '/') || (key + '/').startsWith(prefix)) await walk(path.join(dir, ent.name), key + '/');
         } else if (ent.isFile() && key.startsWith(prefix) && !ent.name.endsWith('.tmp')) {
-          const obj = await this.get(key);
-          if (obj) out.push({ key, etag: obj.etag, size: obj.size, lastModified: obj.lastModified });
+          const file = path.join(dir, ent.name);
+          const st = await stat(file);
+          // The ETag is hashed only when asked for: a build lists its articles and then reads
+          // each one anyway, and hashing them here too made every article be read twice.
+          let etag: string | undefined;
+          out.push(
+            Object.defineProperty({ key, size: st.size, lastModified: st.mtime } as ObjectInfo, 'etag', {
+              enumerable: true,
+              get: () => (etag ??= etagOf(readFileSync(file))),
+            }),
+          );
         }
       }
     };
