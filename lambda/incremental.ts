@@ -2,10 +2,12 @@
 // others. Level-triggered: the event only names the key; the object's current state decides.
 //
 // Race safety (see docs/lambda.md): every shared state object is changed by conditional writes
-// (If-Match / If-None-Match), and a node's `published` hashes are confirmed by a conditional write
-// *after* its files are written. Whoever confirms last rendered the newest index; a writer whose
-// confirmation fails, or whose record or tree changed under it, redoes its pass and rewrites every
-// file it wrote, so a stale write can never be the last one.
+// (If-Match / If-None-Match). Every path that writes a node's files does so in one order: the node's
+// index (with the hashes of the files about to be written) → the tree, carrying the index's new rev
+// → the files. Each invocation ends by reading the tree once after its last write: a node whose rev
+// or view of the tree (tree.ts `nodeView`) is no longer the one it rendered is synced again, the same
+// way. If a stale write were the last one, its writer's final read would have shown a newer rev,
+// because the newer rev's writer put it into the tree before writing its own files.
 import { nodeKey, nodesOf, type NodePath } from './core/categories.js';
 import { compareEntries, type Entry } from './core/entry.js';
 import { articleIdFromPath, articlePagePath, CONTENT_PREFIX, FEED_FILES, PUBLIC_PREFIX } from './core/layout.js';
@@ -35,7 +37,7 @@ import {
   type TreeState,
   type Versioned,
 } from './state.js';
-import { articleView, mergeCounts, movedNodes, slugsOf, treeSummaries } from './tree.js';
+import { articleView, mergeCounts, movedNodes, nodeView, slugsOf, treeSummaries } from './tree.js';
 import { etagOf } from './store/etag.js';
 import { PreconditionFailed, type ObjectInfo, type Store, type StoredObject } from './store/store.js';
 
@@ -149,6 +151,8 @@ interface PassState {
   written: Set<string>;
   deleted: Set<string>;
   changedFeeds: Set<string>;
+  /** Node key → what its files were last rendered from (checked against the tree at the end). */
+  rendered: Map<string, Rendered>;
 }
 
 async function writeFiles(ps: PassState, files: readonly OutFile[], remove: readonly string[], before: Record<string, string>): Promise<void> {
@@ -177,29 +181,50 @@ function plan(ps: PassState, files: readonly OutFile[], published: Record<string
 }
 
 /**
- * One node: applies `change` (membership) to its index, renders its files from the result, and
- * stores index and file hashes in one conditional write (state before files), then writes the files
- * whose bytes changed. Our writes may land after those of someone who wrote the index later, so
- * every invocation ends by checking its nodes again (see syncArticle) and repairing its own writes.
+ * What this invocation last rendered a node's files from: the index `rev` (null: the membership was
+ * stored alone, nothing rendered yet) and the node's view of the tree (tree.ts `nodeView`). The final
+ * check compares both with the tree; a node whose rev or view moved on is synced again.
  */
-async function syncNode(
+interface Rendered {
+  path: NodePath;
+  rev: number | null;
+  view: string;
+}
+
+/** One node's index, written (if it changed) and ready for its files to follow the tree update. */
+interface Prepared {
+  path: NodePath;
+  index: Versioned<NodeIndex>;
+  write: OutFile[];
+  remove: string[];
+  before: Record<string, string>;
+  rendered: Rendered;
+}
+
+/**
+ * One node, first half: applies `change` (membership) to its index, renders its files from the
+ * result, and stores index and file hashes in one conditional write. The files are written only
+ * after the tree has taken the new rev (syncNodes): see the header comment.
+ */
+async function prepareNode(
   ps: PassState,
   path: NodePath,
   summaries: readonly NodeSummary[],
   change?: (idx: NodeIndex) => Promise<NodeIndex | null>,
-  once = false,
-): Promise<{ index: Versioned<NodeIndex>; did: boolean }> {
+): Promise<Prepared> {
   const key = nodeIndexKey(path);
+  const view = nodeView(summaries, path);
   for (let attempt = 0; ; attempt++) {
     const cur = await readJson<NodeIndex>(ps.store, key);
     const base = cur.value ?? emptyIndex(path);
     const changed = change ? await change(base) : null;
     const content = changed ?? base;
+    const nothing = { path, write: [], remove: [], before: base.published };
     if (changed && attempt > 0) {
       // Contended: others are writing this index right now. Store the membership alone (a short
       // read-write window) and leave the rendering to the final check, when the burst has settled.
       try {
-        return { index: await putJsonIf(ps.store, key, changed, cur.etag), did: true };
+        return { ...nothing, index: await putJsonIf(ps.store, key, changed, cur.etag), rendered: { path, rev: null, view } };
       } catch (e) {
         if (!(e instanceof PreconditionFailed) || attempt > MAX_ATTEMPTS) throw e;
         await backoff(attempt);
@@ -212,21 +237,61 @@ async function syncNode(
       ? renderNodeFiles({ path, slugs, entries: content.top, count: content.items.length }, summaries, ps.settings)
       : [];
     const p = plan(ps, files, base.published);
-    if (!changed && p.idle) return { index: cur, did: false };
-    if (!cur.value && !changed && files.length === 0) return { index: cur, did: false };
+    if ((!changed && p.idle) || (!cur.value && !changed && files.length === 0))
+      return { ...nothing, index: cur, rendered: { path, rev: base.rev, view } };
     let index: Versioned<NodeIndex> = cur;
     if (changed || !sameJson(p.next, base.published)) {
       try {
         index = await putJsonIf(ps.store, key, { ...content, rev: changed ? content.rev : base.rev + 1, published: p.next }, cur.etag);
       } catch (e) {
         if (!(e instanceof PreconditionFailed) || attempt > MAX_ATTEMPTS) throw e;
-        if (once) return { index: cur, did: true }; // the caller checks again later
         await backoff(attempt);
         continue;
       }
     }
-    await writeFiles(ps, p.write, p.remove, base.published);
-    return { index, did: true };
+    return { path, index, write: p.write, remove: p.remove, before: base.published, rendered: { path, rev: index.value?.rev ?? 0, view } };
+  }
+}
+
+/**
+ * Nodes, in the order that makes the final check sound: every index (conditional) → the tree with
+ * their new revs (conditional) → only then their files. Returns the indexes and the tree before and
+ * after its update (for nodes whose slugs moved).
+ */
+async function syncNodes(
+  ps: PassState,
+  paths: readonly NodePath[],
+  summaries: readonly NodeSummary[],
+  change?: (path: NodePath, idx: NodeIndex) => Promise<NodeIndex | null>,
+  tree?: Versioned<TreeState>,
+): Promise<{ indexes: Versioned<NodeIndex>[]; before: NodeSummary[]; after: NodeSummary[] }> {
+  const prepared = await mapLimit(paths, PARALLEL, (path) => prepareNode(ps, path, summaries, change && ((idx) => change(path, idx))));
+  const counts = prepared.map(({ path, index: r }) => ({ path, count: r.value?.items.length ?? 0, rev: r.value?.rev ?? 0 }));
+  const t = await syncTree(ps, counts, tree);
+  await mapLimit(prepared, PARALLEL, (p) => writeFiles(ps, p.write, p.remove, p.before));
+  for (const p of prepared) ps.rendered.set(nodeKey(p.path), p.rendered);
+  return { indexes: prepared.map((p) => p.index), before: t.before, after: treeSummaries(t.tree.value ?? emptyTree()) };
+}
+
+/**
+ * Nodes whose slugs our tree update moved (a sibling with a colliding name came or went), except
+ * `mine`: their files and their articles' pages are rendered again at the new place.
+ */
+async function syncMoved(ps: PassState, before: readonly NodeSummary[], after: NodeSummary[], mine: ReadonlySet<string>): Promise<void> {
+  const moved = movedNodes(before, after).filter((p) => !mine.has(nodeKey(p)));
+  if (!moved.length) return;
+  const { indexes } = await syncNodes(ps, moved, after);
+  for (const idx of indexes) {
+    await mapLimit(idx.value?.items ?? [], PARALLEL, async (item) => {
+      // Another invocation may be unpublishing this article right now: render from its record, then
+      // make sure the record did not change meanwhile (else our page could outlive its deletion).
+      for (let tries = 0; tries < 5; tries++) {
+        const r = await readJson<ArticleRecord>(ps.store, recordKey(item.id));
+        if (r.value?.status === 'published' && r.value.entry) await renderArticle(ps, r.value.entry, after, false);
+        else await writeFiles(ps, [], [articlePagePath(item.id)], {});
+        if (((await infoOf(ps.store, recordKey(item.id)))?.etag ?? null) === r.etag) break;
+      }
+    });
   }
 }
 
@@ -255,12 +320,16 @@ async function syncTree(ps: PassState, counts: readonly TreeNode[], first?: Vers
   }
 }
 
-/** An article's own files: compared with what is there (HEAD), so a retry after a crash repairs them. */
-async function renderArticle(ps: PassState, entry: Entry, summaries: readonly NodeSummary[]): Promise<void> {
+/**
+ * An article's own files. Right after this invocation changed the record they are written outright;
+ * otherwise (a duplicate event, a retry) compared with what is there (HEAD), so a retry after a
+ * crash still repairs them.
+ */
+async function renderArticle(ps: PassState, entry: Entry, summaries: readonly NodeSummary[], fresh: boolean): Promise<void> {
   const files = renderArticleFiles(entry, summaries, ps.settings);
   const stale = await mapLimit(files, PARALLEL, async (f) => {
     const key = PUBLIC_PREFIX + f.path;
-    return (ps.dirty.has(key) && ps.dirty.get(key) !== etagOf(f.body)) || (await infoOf(ps.store, key))?.etag !== etagOf(f.body);
+    return fresh || (ps.dirty.has(key) && ps.dirty.get(key) !== etagOf(f.body)) || (await infoOf(ps.store, key))?.etag !== etagOf(f.body);
   });
   await writeFiles(ps, files.filter((_, i) => stale[i]), [], {});
 }
@@ -286,7 +355,7 @@ async function loadEntryFrom(store: Store, id: string): Promise<Entry | undefine
  */
 export async function syncArticle(store: Store, key: string, settings: Settings, log: Logger): Promise<ArticleOutcome> {
   const id = key.startsWith(CONTENT_PREFIX) ? articleIdFromPath(key.slice(CONTENT_PREFIX.length)) : null;
-  const ps: PassState = { store, settings, dirty: new Map(), written: new Set(), deleted: new Set(), changedFeeds: new Set() };
+  const ps: PassState = { store, settings, dirty: new Map(), written: new Set(), deleted: new Set(), changedFeeds: new Set(), rendered: new Map() };
   if (id === null) {
     log('debug', 'not an article; ignored', { key });
     return { key, id, status: 'ignored', changed: false, written: [], deleted: [], changedFeeds: [], passes: 0 };
@@ -318,8 +387,8 @@ export async function syncArticle(store: Store, key: string, settings: Settings,
     touched.push(...affected);
     const member = new Set(record.status === 'published' ? record.nodes.map(nodeKey) : []);
     let summaries: NodeSummary[] = [];
-    let moved: NodePath[] = [];
-    let movedWith: NodeSummary[] = [];
+    const mine = new Set(affected.map(nodeKey));
+    let afterTree: { before: NodeSummary[]; after: NodeSummary[] } | null = null;
     if (affected.length) {
       const tree0v = await readJson<TreeState>(store, TREE_KEY);
       const tree0 = tree0v.value ?? emptyTree();
@@ -327,39 +396,21 @@ export async function syncArticle(store: Store, key: string, settings: Settings,
       // duplicate or a retry) the indexes already agree with the record.
       const prev = previous as ArticleRecord | null;
       const wasMember = new Set(rec.wrote ? (prev?.status === 'published' ? prev.nodes.map(nodeKey) : []) : [...member]);
-      const predicted = treeSummaries(predictCounts(tree0, affected, (p) => (member.has(nodeKey(p)) ? 1 : 0) - (wasMember.has(nodeKey(p)) ? 1 : 0)));
-      const indexes = await mapLimit(affected, PARALLEL, (path) =>
-        syncNode(ps, path, predicted, (idx) =>
-          withMembership(idx, id, member.has(nodeKey(path)) ? record.entry : undefined, settings.feedLimit, (other) => loadEntryFrom(store, other)),
-        ),
+      summaries = treeSummaries(predictCounts(tree0, affected, (p) => (member.has(nodeKey(p)) ? 1 : 0) - (wasMember.has(nodeKey(p)) ? 1 : 0)));
+      // 3. Indexes, then their counts (with their revs) into the tree and the site-wide files, then the nodes' files.
+      afterTree = await syncNodes(
+        ps,
+        affected,
+        summaries,
+        (path, idx) => withMembership(idx, id, member.has(nodeKey(path)) ? record.entry : undefined, settings.feedLimit, (other) => loadEntryFrom(store, other)),
+        tree0v,
       );
-
-      // 3. Counts into the tree (and the site-wide files); nodes whose slugs moved are re-rendered too.
-      const counts = indexes.map(({ index: r }, i) => ({ path: affected[i]!, count: r.value?.items.length ?? 0, rev: r.value?.rev ?? 0 }));
-      const tree = await syncTree(ps, counts, tree0v);
-      summaries = predicted;
-      const mine = new Set(affected.map(nodeKey));
-      movedWith = treeSummaries(tree.tree.value ?? emptyTree());
-      moved = movedNodes(tree.before, movedWith).filter((p) => !mine.has(nodeKey(p)));
     }
 
     // 5. The article's own files (and those of articles in moved nodes: their pages name the slugs).
-    if (record.status === 'published' && record.entry) await renderArticle(ps, record.entry, summaries);
+    if (record.status === 'published' && record.entry) await renderArticle(ps, record.entry, summaries, rec.wrote);
     else await writeFiles(ps, [], [articlePagePath(id)], {});
-    for (const path of moved) {
-      await syncNode(ps, path, movedWith);
-      const idx = await readJson<NodeIndex>(store, nodeIndexKey(path));
-      await mapLimit(idx.value?.items ?? [], PARALLEL, async (item) => {
-        // Another invocation may be unpublishing this article right now: render from its record, then
-        // make sure the record did not change meanwhile (else our page could outlive its deletion).
-        for (let tries = 0; tries < 5; tries++) {
-          const r = await readJson<ArticleRecord>(store, recordKey(item.id));
-          if (r.value?.status === 'published' && r.value.entry) await renderArticle(ps, r.value.entry, movedWith);
-          else await writeFiles(ps, [], [articlePagePath(item.id)], {});
-          if (((await infoOf(store, recordKey(item.id)))?.etag ?? null) === r.etag) break;
-        }
-      });
-    }
+    if (afterTree) await syncMoved(ps, afterTree.before, afterTree.after, mine);
 
     // 6. The error record follows the article's status.
     if (record.status === 'rejected' && record.error) {
@@ -381,21 +432,28 @@ export async function syncArticle(store: Store, key: string, settings: Settings,
       }
     }
 
-    // 8. Verify.
-    // Then check every node we touched against the tree as it is now, and repair: our files may have
-    // landed after those of a later writer, or been rendered with a tree another upload has changed
-    // since. Each invocation checks after its last write, so the last one leaves everything current.
-    const rendered = [...affected, ...moved];
-    for (let round = 0; !redo && affected.length; round++) {
+    // 8. Verify, with the tree alone: every node we rendered must still be at the index rev we
+    //    rendered from, seen through the same view of the tree. Any index writer updates the tree
+    //    before writing its files, so if the tree still shows our rev after our last write, no newer
+    //    rendering can have been overtaken by ours. Otherwise sync those nodes again (same order:
+    //    index, tree, files, rewriting what we wrote with other bytes) and look again.
+    for (let round = 0; !redo; round++) {
       if (round >= MAX_PASSES) throw new Error(`${key}: state kept changing; giving up (the invocation is retried)`);
       const now = await readJson<TreeState>(store, TREE_KEY);
       const latest = treeSummaries(now.value ?? emptyTree());
-      const did = await mapLimit(rendered, PARALLEL, async (path) => (await syncNode(ps, path, latest, undefined, true)).did);
-      const site = await syncTree(ps, [], now);
+      const revs = new Map((now.value ?? emptyTree()).nodes.map((n) => [nodeKey(n.path), n.rev]));
+      const stale = [...ps.rendered.values()]
+        .filter((r) => r.rev === null || r.rev !== (revs.get(nodeKey(r.path)) ?? 0) || r.view !== nodeView(latest, r.path))
+        .map((r) => r.path);
+      let did = stale.length > 0;
+      if (stale.length) {
+        const t = await syncNodes(ps, stale, latest, undefined, now);
+        await syncMoved(ps, t.before, t.after, mine);
+      } else did = (await syncTree(ps, [], now)).did;
       if (record.status === 'published' && record.entry && articleView(latest, record.nodes) !== articleView(summaries, record.nodes))
-        await renderArticle(ps, record.entry, latest);
+        await renderArticle(ps, record.entry, latest, false);
       summaries = latest;
-      if (!did.includes(true) && !site.did) break;
+      if (!did) break;
       await backoff(Math.min(round, 6));
     }
     // Last, after every write of ours: a newer record (same key, newer upload) means what we wrote for
