@@ -1,5 +1,5 @@
 // CloudFront Function (viewer request) that gives the S3 origin directory indexes, as the local
-// server does (docs/pages.md): `/articles/x/` serves `/articles/x/index.html`, and a path whose
+// server does (README, "Pages"): `/articles/x/` serves `/articles/x/index.html`, and a path whose
 // last segment has no extension (`/categories/tech`) redirects to the same path with a slash, so
 // that the page's relative links resolve. The default root object only covers `/`.
 // Plain ES5.1-compatible JavaScript: it runs in CloudFront's JS 2.0 runtime, not in Node.

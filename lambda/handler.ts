@@ -1,5 +1,5 @@
 // The Lambda function: S3 event notifications for content/ → incremental updates; `{ "action":
-// "rebuild" }` → a full rebuild. Settings come from SYNDIC_* environment variables (docs/lambda.md).
+// "rebuild" }` → a full rebuild. Settings come from SYNDIC_* environment variables (README, "The Lambda function").
 import type { S3Client } from '@aws-sdk/client-s3';
 import { resolveSettings, settingsFromEnv, type Settings } from './core/settings.js';
 import { syncArticle, type ArticleOutcome } from './incremental.js';

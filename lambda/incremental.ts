@@ -1,7 +1,7 @@
 // One upload (or deletion) of `content/<id>.<ext>` → the state and public files it changes, and no
 // others. Level-triggered: the event only names the key; the object's current state decides.
 //
-// Race safety (see docs/lambda.md): every shared state object is changed by conditional writes
+// Race safety (see the README, "Concurrency: conditional writes"): every shared state object is changed by conditional writes
 // (If-Match / If-None-Match). Every path that writes a node's files does so in one order: the node's
 // index (with the hashes of the files about to be written) → the tree, carrying the index's new rev
 // → the files. Each invocation ends by reading the tree once after its last write: a node whose rev
