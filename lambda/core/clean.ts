@@ -29,11 +29,12 @@ const DROP_WITH_CONTENT = [
 // it a discarded tag, sanitize-html 2.17 would leave the rename pending and write the next closing
 // tag at that depth as </syndic-drop>: `<div class=promo>x</div><p>y</p>` → `<p>y</syndic-drop>`.)
 const DROP_BLOCK = new RegExp(`<${DROP_TAG}>(?:(?!<${DROP_TAG}>)[\\s\\S])*?</${DROP_TAG}>`, 'g');
-function removeDropped(html: string): string {
+/** Removes every match, again and again, until none is left (a removal can make a new match). */
+function removeUntilStable(html: string, pattern: RegExp): string {
   let prev: string;
   do {
     prev = html;
-    html = html.replace(DROP_BLOCK, '');
+    html = html.replace(pattern, '');
   } while (html !== prev);
   return html;
 }
@@ -42,15 +43,6 @@ function removeDropped(html: string): string {
 // sanitizing, these carry no attributes (but a's href), so a pattern over the output is exact.
 const WRAPPERS = 'p|div|section|article|span|a|strong|em|b|i|u|s|figure|figcaption|blockquote|h[1-6]|small|mark|sub|sup|del|ins|li|ul|ol|picture|details|summary|q|cite';
 const EMPTY_WRAPPER = new RegExp(`<(${WRAPPERS})(?: [^<>]*)?>(?:\\s|&nbsp;|<br />)*</\\1>`, 'g');
-
-function removeEmptyWrappers(html: string): string {
-  let prev: string;
-  do {
-    prev = html;
-    html = html.replace(EMPTY_WRAPPER, '');
-  } while (html !== prev);
-  return html;
-}
 
 const LAZY_SRC = ['data-src', 'data-original', 'data-actualsrc', 'data-lazy-src', 'data-url'];
 const LAZY_SRCSET = ['data-srcset', 'data-lazy-srcset'];
@@ -218,5 +210,5 @@ export function cleanHtml(html: string, opts: CleanOptions): string {
       '*': (tag, attribs) => rewrite(tag, attribs, opts, selectors),
     },
   });
-  return removeEmptyWrappers(removeDropped(out)).trim();
+  return removeUntilStable(removeUntilStable(out, DROP_BLOCK), EMPTY_WRAPPER).trim();
 }
