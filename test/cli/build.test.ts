@@ -3,31 +3,15 @@ import { spawn } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, runSyndic } from '../helpers/run-cli.js';
 import { CORPUS_DIR, validateAtom, validateJsonFeed, wellFormedXml, disposeAtomValidator } from '../helpers/feeds.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin/syndic.js');
 const GOOD = ['36kr-01.md', 'sina-finance-01.md', 'dribbble-01.md'];
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function syndic(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, SYNDIC_LOG_JSON: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+// The JSON log lines are for Lambda; a terminal gets the plain ones that these tests read.
+const syndic = (args: string[]) => runSyndic(args, { SYNDIC_LOG_JSON: '' });
 
 let tmp: string;
 let good: string;

@@ -1,16 +1,15 @@
 // The deployable artifact and the operator commands, end to end against the local S3 server:
 // the esbuild bundle of the handler answers a rebuild event; `syndic upload` and `syndic rebuild` work.
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settingsToEnv } from '../../lambda/core/settings.js';
 import { bundleHandler } from '../../scripts/bundle.js';
+import { ROOT, runSyndic } from '../helpers/run-cli.js';
 import { startS3Server, type TestS3Server } from '../helpers/s3-server.js';
 import { article, jsonFeed, settingsFor, titles } from './harness.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 let s3: TestS3Server;
 let tmp: string;
 beforeAll(async () => {
@@ -24,17 +23,7 @@ afterAll(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
-function syndic(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/syndic.js'), ...args], { cwd: ROOT, env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const syndic = runSyndic;
 
 describe('the Lambda bundle', () => {
   it('builds into one ESM file without @aws-sdk/* and handles a rebuild event', async () => {
