@@ -41,23 +41,26 @@ export class Monitoring extends Construct {
     if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
     const action = new SnsAction(this.topic);
 
-    this.errorsAlarm = new cloudwatch.Alarm(this, 'FunctionErrors', {
-      alarmDescription: 'Syndic: the publisher function failed (it will retry; see its log group)',
-      metric: props.fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-
-    this.failuresAlarm = new cloudwatch.Alarm(this, 'FailedEvents', {
-      alarmDescription: 'Syndic: events failed after all retries; inspect the failure queue, fix, re-upload or rebuild',
-      metric: props.failures.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    // Both alarms fire on the first occurrence in a 5-minute window; no data means all is well.
+    const alarmOn = (id: string, alarmDescription: string, metric: cloudwatch.IMetric) =>
+      new cloudwatch.Alarm(this, id, {
+        alarmDescription,
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    this.errorsAlarm = alarmOn(
+      'FunctionErrors',
+      'Syndic: the publisher function failed (it will retry; see its log group)',
+      props.fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+    );
+    this.failuresAlarm = alarmOn(
+      'FailedEvents',
+      'Syndic: events failed after all retries; inspect the failure queue, fix, re-upload or rebuild',
+      props.failures.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
+    );
 
     for (const alarm of [this.errorsAlarm, this.failuresAlarm]) {
       alarm.addAlarmAction(action);
