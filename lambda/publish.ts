@@ -66,12 +66,13 @@ export async function readArticles(
     }
     const obj = await content.get(info.key);
     onProgress?.(++done, objects.length);
-    if (!obj) return { kind: 'draft' as const, warnings: [] }; // deleted while we listed
+    if (!obj) return null; // deleted while we listed: not an article any more
     const result = processArticle({ id, file: info.key, bytes: obj.body, uploadedAt: obj.lastModified }, settings);
     onArticle?.({ id, info: { key: info.key, etag: obj.etag, size: obj.size, lastModified: obj.lastModified }, result });
     return result;
   });
   processed.forEach((p, i) => {
+    if (p === null) return;
     if (p.kind === 'rejected') {
       result.rejected.push(p.error);
       return;
