@@ -23,29 +23,48 @@ const HEAD = (title: string) => `<head>
 
 const HINT = (selfUrl: string) => `<p class="hint"><strong>This is a web feed.</strong> To subscribe, copy this URL into your feed reader:<br/><code>${selfUrl}</code></p>`;
 
-export const RSS_XSL = `<?xml version="1.0" encoding="utf-8"?>
+interface FeedView {
+  /** Namespace declarations and excluded prefixes of the feed format. */
+  namespaces: string;
+  /** Named templates the format needs. */
+  templates?: string;
+  lang: string;
+  format: string;
+  title: string;
+  selfHref: string;
+  heading: string;
+  subtitle: string;
+  homeHref: string;
+  items: string;
+  itemHref: string;
+  itemTitle: string;
+  itemMeta: string;
+  itemSummary: string;
+}
+
+/** One stylesheet: the page every feed format shares, with the XPath of each part filled in. */
+const feedStylesheet = (v: FeedView) => `<?xml version="1.0" encoding="utf-8"?>
 <xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
-  xmlns:atom="http://www.w3.org/2005/Atom" xmlns:dc="http://purl.org/dc/elements/1.1/"
-  exclude-result-prefixes="atom dc">
+  ${v.namespaces}>
 <xsl:output method="html" encoding="utf-8" doctype-system="about:legacy-compat"/>
-<xsl:template match="/">
+${v.templates ?? ''}<xsl:template match="/">
 <html>
-<xsl:if test="/rss/channel/language"><xsl:attribute name="lang"><xsl:value-of select="/rss/channel/language"/></xsl:attribute></xsl:if>
-${HEAD('<xsl:value-of select="/rss/channel/title"/> (RSS)')}
+<xsl:if test="${v.lang}"><xsl:attribute name="lang"><xsl:value-of select="${v.lang}"/></xsl:attribute></xsl:if>
+${HEAD(`<xsl:value-of select="${v.title}"/> (${v.format})`)}
 <body>
-${HINT('<xsl:value-of select="/rss/channel/atom:link[@rel=\'self\']/@href"/>')}
+${HINT(`<xsl:value-of select="${v.selfHref}"/>`)}
 <header>
-<h1><xsl:value-of select="/rss/channel/title"/></h1>
-<p class="muted"><xsl:value-of select="/rss/channel/description"/></p>
-<p><a href="{/rss/channel/link}">Open the web page of this feed</a></p>
+<h1>${v.heading}</h1>
+<p class="muted">${v.subtitle}</p>
+<p><a href="{${v.homeHref}}">Open the web page of this feed</a></p>
 </header>
 <main>
 <ol class="entries">
-<xsl:for-each select="/rss/channel/item">
+<xsl:for-each select="${v.items}">
 <li><article>
-<h3><a href="{link}"><xsl:value-of select="title"/></a></h3>
-<p class="meta"><xsl:value-of select="pubDate"/><xsl:if test="dc:creator"> · <xsl:value-of select="dc:creator"/></xsl:if></p>
-<p class="summary"><xsl:value-of select="description" disable-output-escaping="yes"/></p>
+<h3><a href="{${v.itemHref}}">${v.itemTitle}</a></h3>
+<p class="meta">${v.itemMeta}</p>
+<p class="summary">${v.itemSummary}</p>
 </article></li>
 </xsl:for-each>
 </ol>
@@ -56,41 +75,46 @@ ${HINT('<xsl:value-of select="/rss/channel/atom:link[@rel=\'self\']/@href"/>')}
 </xsl:stylesheet>
 `;
 
-export const ATOM_XSL = `<?xml version="1.0" encoding="utf-8"?>
-<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
-  xmlns:atom="http://www.w3.org/2005/Atom" exclude-result-prefixes="atom">
-<xsl:output method="html" encoding="utf-8" doctype-system="about:legacy-compat"/>
-<xsl:template name="text">
+export const RSS_XSL = feedStylesheet({
+  namespaces: `xmlns:atom="http://www.w3.org/2005/Atom" xmlns:dc="http://purl.org/dc/elements/1.1/"
+  exclude-result-prefixes="atom dc"`,
+  lang: '/rss/channel/language',
+  format: 'RSS',
+  title: '/rss/channel/title',
+  selfHref: "/rss/channel/atom:link[@rel='self']/@href",
+  heading: '<xsl:value-of select="/rss/channel/title"/>',
+  subtitle: '<xsl:value-of select="/rss/channel/description"/>',
+  homeHref: '/rss/channel/link',
+  items: '/rss/channel/item',
+  itemHref: 'link',
+  itemTitle: '<xsl:value-of select="title"/>',
+  itemMeta: '<xsl:value-of select="pubDate"/><xsl:if test="dc:creator"> · <xsl:value-of select="dc:creator"/></xsl:if>',
+  itemSummary: '<xsl:value-of select="description" disable-output-escaping="yes"/>',
+});
+
+const atomText = (node: string) => `<xsl:call-template name="text"><xsl:with-param name="node" select="${node}"/></xsl:call-template>`;
+
+export const ATOM_XSL = feedStylesheet({
+  namespaces: `xmlns:atom="http://www.w3.org/2005/Atom" exclude-result-prefixes="atom"`,
+  templates: `<xsl:template name="text">
 <xsl:param name="node"/>
 <xsl:choose>
 <xsl:when test="$node/@type = 'html'"><xsl:value-of select="$node" disable-output-escaping="yes"/></xsl:when>
 <xsl:otherwise><xsl:value-of select="$node"/></xsl:otherwise>
 </xsl:choose>
 </xsl:template>
-<xsl:template match="/">
-<html>
-<xsl:if test="/atom:feed/@xml:lang"><xsl:attribute name="lang"><xsl:value-of select="/atom:feed/@xml:lang"/></xsl:attribute></xsl:if>
-${HEAD('<xsl:value-of select="/atom:feed/atom:title"/> (Atom)')}
-<body>
-${HINT('<xsl:value-of select="/atom:feed/atom:link[@rel=\'self\']/@href"/>')}
-<header>
-<h1><xsl:call-template name="text"><xsl:with-param name="node" select="/atom:feed/atom:title"/></xsl:call-template></h1>
-<p class="muted"><xsl:call-template name="text"><xsl:with-param name="node" select="/atom:feed/atom:subtitle"/></xsl:call-template></p>
-<p><a href="{/atom:feed/atom:link[@rel='alternate']/@href}">Open the web page of this feed</a></p>
-</header>
-<main>
-<ol class="entries">
-<xsl:for-each select="/atom:feed/atom:entry">
-<li><article>
-<h3><a href="{atom:link[not(@rel) or @rel='alternate']/@href}"><xsl:call-template name="text"><xsl:with-param name="node" select="atom:title"/></xsl:call-template></a></h3>
-<p class="meta"><xsl:value-of select="substring(atom:published, 1, 10)"/><xsl:text> </xsl:text><xsl:value-of select="substring(atom:published, 12, 5)"/> UTC<xsl:if test="atom:author/atom:name"> · <xsl:value-of select="atom:author/atom:name"/></xsl:if></p>
-<p class="summary"><xsl:call-template name="text"><xsl:with-param name="node" select="atom:summary"/></xsl:call-template></p>
-</article></li>
-</xsl:for-each>
-</ol>
-</main>
-</body>
-</html>
-</xsl:template>
-</xsl:stylesheet>
-`;
+`,
+  lang: '/atom:feed/@xml:lang',
+  format: 'Atom',
+  title: '/atom:feed/atom:title',
+  selfHref: "/atom:feed/atom:link[@rel='self']/@href",
+  heading: atomText('/atom:feed/atom:title'),
+  subtitle: atomText('/atom:feed/atom:subtitle'),
+  homeHref: "/atom:feed/atom:link[@rel='alternate']/@href",
+  items: '/atom:feed/atom:entry',
+  itemHref: "atom:link[not(@rel) or @rel='alternate']/@href",
+  itemTitle: atomText('atom:title'),
+  itemMeta:
+    '<xsl:value-of select="substring(atom:published, 1, 10)"/><xsl:text> </xsl:text><xsl:value-of select="substring(atom:published, 12, 5)"/> UTC<xsl:if test="atom:author/atom:name"> · <xsl:value-of select="atom:author/atom:name"/></xsl:if>',
+  itemSummary: atomText('atom:summary'),
+});
