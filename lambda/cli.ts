@@ -117,15 +117,3 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
   }
 }
-
-// Run when executed directly (tsx lambda/cli.ts, bin/syndic.js), not when imported by tests.
-const invoked = process.argv[1] ? path.resolve(process.argv[1]) : '';
-if (invoked.endsWith(path.join('lambda', 'cli.ts')) || invoked.endsWith(path.join('bin', 'syndic.js'))) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      console.error(`error: ${(e as Error).message}`);
-      process.exit(1);
-    },
-  );
-}
