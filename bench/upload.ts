@@ -1,4 +1,4 @@
-// Incremental upload cost: the real handler (lambda/handler.ts) given S3 events against a local S3
+// Incremental upload cost: the real handler (src/lambda/handler.ts) given S3 events against a local S3
 // server (s3rver, in its own process) that holds N articles. A counting proxy between the handler's
 // S3 client and the server counts every request by kind, per upload.
 import { createHash } from 'node:crypto';
@@ -6,14 +6,14 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { CONTENT_PREFIX } from '../lambda/core/layout.js';
-import { resolveSettings, settingsFromEnv, type Settings } from '../lambda/core/settings.js';
-import { silentLogger } from '../lambda/log.js';
-import { mapLimit } from '../lambda/publish.js';
-import { rebuild } from '../lambda/rebuild.js';
-import { encodeEventKey } from '../lambda/s3-events.js';
-import { FsStore } from '../lambda/store/fs-store.js';
-import { createS3Client, S3Store } from '../lambda/store/s3-store.js';
+import { CONTENT_PREFIX } from '../src/core/layout.js';
+import { resolveSettings, settingsFromEnv, type Settings } from '../src/core/settings.js';
+import { silentLogger } from '../src/log.js';
+import { mapLimit } from '../src/build/publish.js';
+import { rebuild } from '../src/lambda/rebuild.js';
+import { encodeEventKey } from '../src/lambda/s3-events.js';
+import { FsStore } from '../src/store/fs-store.js';
+import { createS3Client, S3Store } from '../src/store/s3-store.js';
 import { categoryPaths, DATA_DIR, generate, GENERATED_UNTIL, makeArticle, readCorpus } from './generate.js';
 import { startCountingProxy, zeroCounts, type Counts, KINDS } from './count-proxy.js';
 import { median, percentile, ROOT, summary, type Summary } from './stats.js';
@@ -34,8 +34,8 @@ const WARMUP = 2;
 
 /** Throws (and the runner skips this part) unless the real handler and the local S3 server exist. */
 async function checkReady(): Promise<void> {
-  const handler = await readFile(path.join(ROOT, 'lambda/handler.ts'), 'utf8');
-  if (/Placeholder until the S3 event handler lands/.test(handler)) throw new Error('lambda/handler.ts is still the placeholder that only logs');
+  const handler = await readFile(path.join(ROOT, 'src/lambda/handler.ts'), 'utf8');
+  if (/Placeholder until the S3 event handler lands/.test(handler)) throw new Error('src/lambda/handler.ts is still the placeholder that only logs');
   if (!existsSync(path.join(ROOT, 'scripts/local-s3.ts'))) throw new Error('scripts/local-s3.ts (the local S3 server) does not exist yet');
 }
 
@@ -91,7 +91,7 @@ export async function benchUpload(log: (msg: string) => void): Promise<UploadRes
   // The handler builds its own S3 client from the environment, as in Lambda: point it at the proxy.
   process.env.AWS_ENDPOINT_URL_S3 = proxy.endpoint;
   process.env.AWS_REGION ??= 'us-east-1';
-  const { handle } = await import('../lambda/handler.js');
+  const { handle } = await import('../src/lambda/handler.js');
   const byN: UploadResult['byN'] = [];
   try {
     for (const n of SIZES) {

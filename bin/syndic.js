@@ -3,7 +3,7 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import('../lambda/cli.ts');
+const { main } = await import('../src/cli/cli.ts');
 try {
   process.exit(await main(process.argv.slice(2)));
 } catch (e) {

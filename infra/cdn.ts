@@ -7,7 +7,7 @@ import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { PUBLIC_PREFIX } from '../lambda/core/layout.js';
+import { PUBLIC_PREFIX } from '../src/core/layout.js';
 import { DIRECTORY_INDEX_SOURCE } from './directory-index.js';
 import { FEED_BROWSER_VIEW_SOURCE } from './feed-browser-view.js';
 

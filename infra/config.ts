@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
-import { resolveSettings, SETTING_KEYS, type Settings } from '../lambda/core/settings.js';
+import { resolveSettings, SETTING_KEYS, type Settings } from '../src/core/settings.js';
 
 export interface InfraSettings {
   /** Days a replaced or deleted object's old version is kept before it expires. */

@@ -2,7 +2,7 @@
 // as plain text and apply the feed's XSL stylesheet only to an XML type. A browser navigation
 // (Sec-Fetch-Dest: document, which feed readers never send) gets application/xml, so a person who
 // opens a feed URL sees the styled page; readers keep the feed's own type. The local server does
-// the same (lambda/serve.ts browserViewType). The cache is untouched: only this response's header.
+// the same (src/cli/serve.ts browserViewType). The cache is untouched: only this response's header.
 // Plain ES5.1-compatible JavaScript: it runs in CloudFront's JS 2.0 runtime, not in Node.
 export const FEED_BROWSER_VIEW_SOURCE = `function handler(event) {
   var response = event.response;

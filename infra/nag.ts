@@ -4,7 +4,7 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
-import { CONTENT_PREFIX, PUBLIC_PREFIX, STATE_PREFIX } from '../lambda/core/layout.js';
+import { CONTENT_PREFIX, PUBLIC_PREFIX, STATE_PREFIX } from '../src/core/layout.js';
 import type { Cdn } from './cdn.js';
 import type { Publisher } from './publisher.js';
 import type { Storage } from './storage.js';

@@ -11,7 +11,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { CONTENT_PREFIX, PUBLIC_PREFIX, STATE_PREFIX } from '../lambda/core/layout.js';
+import { CONTENT_PREFIX, PUBLIC_PREFIX, STATE_PREFIX } from '../src/core/layout.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -67,7 +67,7 @@ export class Publisher extends Construct {
 
     this.fn = new NodejsFunction(this, 'Function', {
       description: 'Syndic: rebuilds the feeds under public/ from the articles under content/',
-      entry: `${ROOT}lambda/handler.ts`,
+      entry: `${ROOT}src/lambda/handler.ts`,
       handler: 'handler',
       projectRoot: ROOT,
       depsLockFilePath: `${ROOT}package-lock.json`,

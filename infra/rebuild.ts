@@ -9,7 +9,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import type { RebuildEvent } from '../lambda/handler.js';
+import type { RebuildEvent } from '../src/lambda/handler.js';
 
 /** The handler's full-rebuild event; the bucket defaults to its SYNDIC_BUCKET. */
 export const REBUILD_EVENT: RebuildEvent = { action: 'rebuild' };

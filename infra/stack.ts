@@ -3,8 +3,8 @@
 import { App, CfnOutput, Stack, Validations, type AppProps, type StackProps } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { FEED_FILES, CONTENT_PREFIX } from '../lambda/core/layout.js';
-import { envName, settingsToEnv } from '../lambda/core/settings.js';
+import { FEED_FILES, CONTENT_PREFIX } from '../src/core/layout.js';
+import { envName, settingsToEnv } from '../src/core/settings.js';
 import { Cdn } from './cdn.js';
 import { readInfra, readSettings, settingsHash } from './config.js';
 import { Monitoring } from './monitoring.js';

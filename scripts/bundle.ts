@@ -9,7 +9,7 @@ import { build } from 'esbuild';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Writes the bundle to `outfile` and returns its size in bytes. `entry` defaults to the handler. */
-export async function bundleHandler(outfile: string, entry = 'lambda/handler.ts'): Promise<number> {
+export async function bundleHandler(outfile: string, entry = 'src/lambda/handler.ts'): Promise<number> {
   const result = await build({
     entryPoints: [path.resolve(root, entry)],
     outfile,

@@ -5,12 +5,12 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadSettings } from '../../lambda/config.js';
-import { parseArticle } from '../../lambda/core/article.js';
-import { cleanHtml } from '../../lambda/core/clean.js';
-import { permalink } from '../../lambda/core/entry.js';
-import { renderMarkdown } from '../../lambda/core/markdown.js';
-import { processArticle } from '../../lambda/core/pipeline.js';
+import { loadSettings } from '../../src/cli/config.js';
+import { parseArticle } from '../../src/core/article.js';
+import { cleanHtml } from '../../src/core/clean.js';
+import { permalink } from '../../src/core/entry.js';
+import { renderMarkdown } from '../../src/core/markdown.js';
+import { processArticle } from '../../src/core/pipeline.js';
 import { CORPUS_DIR } from '../generate.js';
 
 const passes = Number(process.argv[2] ?? 9);

@@ -4,10 +4,10 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadSettings } from '../../lambda/config.js';
-import { silentLogger } from '../../lambda/log.js';
-import { build } from '../../lambda/publish.js';
-import { FsStore } from '../../lambda/store/fs-store.js';
+import { loadSettings } from '../../src/cli/config.js';
+import { silentLogger } from '../../src/log.js';
+import { build } from '../../src/build/publish.js';
+import { FsStore } from '../../src/store/fs-store.js';
 
 const [contentDir, outDir] = process.argv.slice(2) as [string, string];
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

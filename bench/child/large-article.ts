@@ -4,9 +4,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadSettings } from '../../lambda/config.js';
-import { processArticle } from '../../lambda/core/pipeline.js';
-import { buildSite } from '../../lambda/core/site.js';
+import { loadSettings } from '../../src/cli/config.js';
+import { processArticle } from '../../src/core/pipeline.js';
+import { buildSite } from '../../src/core/site.js';
 
 const file = process.argv[2]!;
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

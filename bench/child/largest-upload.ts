@@ -5,10 +5,10 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { handle } from '../../lambda/handler.js';
-import { silentLogger } from '../../lambda/log.js';
-import { encodeEventKey } from '../../lambda/s3-events.js';
-import { FsStore } from '../../lambda/store/fs-store.js';
+import { handle } from '../../src/lambda/handler.js';
+import { silentLogger } from '../../src/log.js';
+import { encodeEventKey } from '../../src/lambda/s3-events.js';
+import { FsStore } from '../../src/store/fs-store.js';
 
 const bytes = await readFile(process.argv[2]!);
 const dir = await mkdtemp(path.join(os.tmpdir(), 'syndic-bench-largest-'));

@@ -5,9 +5,9 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { kindOf } from '../../bench/count-proxy.js';
 import { categoryPaths, generate, makeLargeArticle, readCorpus } from '../../bench/generate.js';
-import { parseArticle } from '../../lambda/core/article.js';
-import { renderMarkdown } from '../../lambda/core/markdown.js';
-import { resolveSettings } from '../../lambda/core/settings.js';
+import { parseArticle } from '../../src/core/article.js';
+import { renderMarkdown } from '../../src/core/markdown.js';
+import { resolveSettings } from '../../src/core/settings.js';
 
 const dirs: string[] = [];
 const tmp = async () => {

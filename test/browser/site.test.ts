@@ -11,10 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { decodeHTML } from 'entities';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSettings } from '../../lambda/config.js';
-import { build } from '../../lambda/publish.js';
-import { createServer, listen } from '../../lambda/serve.js';
-import { FsStore } from '../../lambda/store/fs-store.js';
+import { loadSettings } from '../../src/cli/config.js';
+import { build } from '../../src/build/publish.js';
+import { createServer, listen } from '../../src/cli/serve.js';
+import { FsStore } from '../../src/store/fs-store.js';
 import { CORPUS_DIR, disposeAtomValidator, parseWithFeedsmith, parseWithRssParser, validateAtom, validateJsonFeed, wellFormedXml } from '../helpers/feeds.js';
 
 const CHROMIUM = '/usr/bin/chromium';

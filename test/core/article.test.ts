@@ -1,13 +1,13 @@
 // Parsing rules of issue 2: front matter as the corpus writes it, dates, fields, drafts, and every rejection.
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ArticleError, parseArticle, type Article } from '../../lambda/core/article.js';
-import { parseDate } from '../../lambda/core/dates.js';
-import { renderMarkdown } from '../../lambda/core/markdown.js';
-import { processArticle } from '../../lambda/core/pipeline.js';
-import { resolveSettings, type Settings } from '../../lambda/core/settings.js';
-import { buildSite } from '../../lambda/core/site.js';
-import type { Entry } from '../../lambda/core/entry.js';
+import { ArticleError, parseArticle, type Article } from '../../src/core/article.js';
+import { parseDate } from '../../src/core/dates.js';
+import { renderMarkdown } from '../../src/core/markdown.js';
+import { processArticle } from '../../src/core/pipeline.js';
+import { resolveSettings, type Settings } from '../../src/core/settings.js';
+import { buildSite } from '../../src/core/site.js';
+import type { Entry } from '../../src/core/entry.js';
 
 const UPLOADED = new Date('2023-05-06T07:08:09.000Z');
 const enc = (s: string) => new TextEncoder().encode(s);

@@ -1,7 +1,7 @@
 // Category nodes and slugs: feed URLs are a promise to subscribers, so slugs must be stable and safe.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { assignSlugPaths, nodeDir, nodeKey, nodesOf, siblingSlugs, slugify } from '../../lambda/core/categories.js';
+import { assignSlugPaths, nodeDir, nodeKey, nodesOf, siblingSlugs, slugify } from '../../src/core/categories.js';
 
 describe('slugify', () => {
   it('NFKC-normalizes and lowercases', () => {

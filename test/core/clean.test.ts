@@ -3,10 +3,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseArticle } from '../../lambda/core/article.js';
-import { absoluteUrl, cleanHtml } from '../../lambda/core/clean.js';
-import { renderMarkdown } from '../../lambda/core/markdown.js';
-import { resolveSettings } from '../../lambda/core/settings.js';
+import { parseArticle } from '../../src/core/article.js';
+import { absoluteUrl, cleanHtml } from '../../src/core/clean.js';
+import { renderMarkdown } from '../../src/core/markdown.js';
+import { resolveSettings } from '../../src/core/settings.js';
 import { CORPUS_DIR } from '../helpers/feeds.js';
 
 const BASE = 'https://site.example/articles/a/';

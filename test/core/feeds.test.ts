@@ -1,10 +1,10 @@
 // Feed rendering over `feed`, and the wrappers for its bugs: every output is checked with the same
 // validators and parsers as the corpus, and the text a reader sees must equal the text we meant.
 import { afterAll, describe, expect, it } from 'vitest';
-import { imageType, toEntry, type Entry } from '../../lambda/core/entry.js';
-import { feedUpdated, renderFeeds, type FeedMeta } from '../../lambda/core/feeds.js';
-import { resolveSettings } from '../../lambda/core/settings.js';
-import { buildSite } from '../../lambda/core/site.js';
+import { imageType, toEntry, type Entry } from '../../src/core/entry.js';
+import { feedUpdated, renderFeeds, type FeedMeta } from '../../src/core/feeds.js';
+import { resolveSettings } from '../../src/core/settings.js';
+import { buildSite } from '../../src/core/site.js';
 import {
   disposeAtomValidator,
   parseWithFeedsmith,

@@ -2,10 +2,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseArticle } from '../../lambda/core/article.js';
-import { renderMarkdown } from '../../lambda/core/markdown.js';
-import { processArticle } from '../../lambda/core/pipeline.js';
-import { resolveSettings } from '../../lambda/core/settings.js';
+import { parseArticle } from '../../src/core/article.js';
+import { renderMarkdown } from '../../src/core/markdown.js';
+import { processArticle } from '../../src/core/pipeline.js';
+import { resolveSettings } from '../../src/core/settings.js';
 import { CORPUS_DIR } from '../helpers/feeds.js';
 
 const settings = resolveSettings({});

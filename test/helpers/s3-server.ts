@@ -4,7 +4,7 @@ import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createS3Client, S3Store } from '../../lambda/store/s3-store.js';
+import { createS3Client, S3Store } from '../../src/store/s3-store.js';
 import { startLocalS3, type S3EventLike } from '../../scripts/local-s3.js';
 
 export interface TestS3Server {

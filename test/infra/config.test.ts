@@ -3,7 +3,7 @@
 import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, INFRA_DEFAULTS, readInfra, readSettings, settingsHash } from '../../infra/config.js';
-import { SettingsError } from '../../lambda/core/settings.js';
+import { SettingsError } from '../../src/core/settings.js';
 
 const node = (context: Record<string, unknown>) => new App({ context }).node;
 

@@ -1,7 +1,7 @@
 // The viewer-response CloudFront Function, run in Node on fake responses.
 import { describe, expect, it } from 'vitest';
 import { FEED_BROWSER_VIEW_SOURCE } from '../../infra/feed-browser-view.js';
-import { browserViewType } from '../../lambda/serve.js';
+import { browserViewType } from '../../src/cli/serve.js';
 
 type Headers = Record<string, { value: string }>;
 const handler = new Function(`${FEED_BROWSER_VIEW_SOURCE}; return handler;`)() as (e: {

@@ -14,7 +14,7 @@ import { CONTENT_SECURITY_POLICY } from '../../infra/cdn.js';
 import { settingsHash } from '../../infra/config.js';
 import { DIRECTORY_INDEX_SOURCE } from '../../infra/directory-index.js';
 import { FEED_BROWSER_VIEW_SOURCE } from '../../infra/feed-browser-view.js';
-import { envName, resolveSettings, settingsToEnv } from '../../lambda/core/settings.js';
+import { envName, resolveSettings, settingsToEnv } from '../../src/core/settings.js';
 import { cdkJsonContext, ROOT, synth, type Synthesized } from './synth.js';
 
 type Json = Record<string, any>;

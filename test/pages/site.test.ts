@@ -6,10 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { decodeHTML } from 'entities';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nodeKey, nodesOf } from '../../lambda/core/categories.js';
-import { permalink, type Entry } from '../../lambda/core/entry.js';
-import { PAGE_STYLE } from '../../lambda/core/pages.js';
-import { resolveSettings, type Settings } from '../../lambda/core/settings.js';
+import { nodeKey, nodesOf } from '../../src/core/categories.js';
+import { permalink, type Entry } from '../../src/core/entry.js';
+import { PAGE_STYLE } from '../../src/core/pages.js';
+import { resolveSettings, type Settings } from '../../src/core/settings.js';
 import {
   buildSite,
   LONG_CACHE,
@@ -19,10 +19,10 @@ import {
   siteNodes,
   summarize,
   type OutFile,
-} from '../../lambda/core/site.js';
-import { build } from '../../lambda/publish.js';
-import { headersFor } from '../../lambda/serve.js';
-import { FsStore } from '../../lambda/store/fs-store.js';
+} from '../../src/core/site.js';
+import { build } from '../../src/build/publish.js';
+import { headersFor } from '../../src/cli/serve.js';
+import { FsStore } from '../../src/store/fs-store.js';
 import {
   asArray,
   disposeAtomValidator,

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { settingsToEnv } from '../../lambda/core/settings.js';
+import { settingsToEnv } from '../../src/core/settings.js';
 import { bundleHandler } from '../../scripts/bundle.js';
 import { ROOT, runSyndic } from '../helpers/run-cli.js';
 import { startS3Server, type TestS3Server } from '../helpers/s3-server.js';

@@ -1,7 +1,7 @@
 // The feedLimit refill, bad articles next to good ones, and WebSub pings, against a real local S3 server.
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Level } from '../../lambda/log.js';
+import type { Level } from '../../src/log.js';
 import { startS3Server, type TestS3Server } from '../helpers/s3-server.js';
 import { article, jsonFeed, runner, settingsFor, snapshot, titles } from './harness.js';
 

@@ -1,10 +1,10 @@
 // Shared pieces of the S3 integration tests: articles, events, and reading what got published.
-import { resolveSettings, type Settings } from '../../lambda/core/settings.js';
-import { handle, type HandlerResult } from '../../lambda/handler.js';
-import { silentLogger, type Logger } from '../../lambda/log.js';
-import { rebuild } from '../../lambda/rebuild.js';
-import { encodeEventKey } from '../../lambda/s3-events.js';
-import type { Store } from '../../lambda/store/store.js';
+import { resolveSettings, type Settings } from '../../src/core/settings.js';
+import { handle, type HandlerResult } from '../../src/lambda/handler.js';
+import { silentLogger, type Logger } from '../../src/log.js';
+import { rebuild } from '../../src/lambda/rebuild.js';
+import { encodeEventKey } from '../../src/lambda/s3-events.js';
+import type { Store } from '../../src/store/store.js';
 
 export const settingsFor = (over: Partial<Settings> = {}): Settings =>
   resolveSettings({ siteUrl: 'https://feeds.example.com', title: 'Test', timezone: 'UTC', feedLimit: 20, ...over });

@@ -1,11 +1,11 @@
 // The cost of one upload does not grow with the number of articles already published: count the S3
 // requests of the same upload into a bucket holding 20 articles and into one holding 2,000.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { handle } from '../../lambda/handler.js';
-import { silentLogger } from '../../lambda/log.js';
-import { mapLimit } from '../../lambda/publish.js';
-import { rebuild } from '../../lambda/rebuild.js';
-import { createS3Client, S3Store } from '../../lambda/store/s3-store.js';
+import { handle } from '../../src/lambda/handler.js';
+import { silentLogger } from '../../src/log.js';
+import { mapLimit } from '../../src/build/publish.js';
+import { rebuild } from '../../src/lambda/rebuild.js';
+import { createS3Client, S3Store } from '../../src/store/s3-store.js';
 import { startS3Server, type TestS3Server } from '../helpers/s3-server.js';
 import { article, s3Event, settingsFor } from './harness.js';
 

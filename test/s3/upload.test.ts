@@ -1,7 +1,7 @@
 // Upload, edit, rename, delete and category changes through the Lambda handler against a real local S3 server.
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { slugify } from '../../lambda/core/categories.js';
+import { slugify } from '../../src/core/categories.js';
 import { startS3Server, type TestS3Server } from '../helpers/s3-server.js';
 import { article, jsonFeed, runner, settingsFor, snapshot, titles } from './harness.js';
 

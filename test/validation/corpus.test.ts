@@ -6,13 +6,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSettings } from '../../lambda/config.js';
-import { siblingSlugs } from '../../lambda/core/categories.js';
-import type { Entry } from '../../lambda/core/entry.js';
-import type { Settings } from '../../lambda/core/settings.js';
-import type { Logger } from '../../lambda/log.js';
-import { build, type BuildResult } from '../../lambda/publish.js';
-import { FsStore } from '../../lambda/store/fs-store.js';
+import { loadSettings } from '../../src/cli/config.js';
+import { siblingSlugs } from '../../src/core/categories.js';
+import type { Entry } from '../../src/core/entry.js';
+import type { Settings } from '../../src/core/settings.js';
+import type { Logger } from '../../src/log.js';
+import { build, type BuildResult } from '../../src/build/publish.js';
+import { FsStore } from '../../src/store/fs-store.js';
 import {
   asArray,
   CORPUS_DIR,

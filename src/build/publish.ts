@@ -1,13 +1,13 @@
 // The engine over Stores: read articles, plan the public files with the pure core, write only what changed.
-import { ArticleError } from './core/article.js';
-import type { Entry } from './core/entry.js';
-import { articleIdFromPath } from './core/layout.js';
-import { processArticle, type Processed } from './core/pipeline.js';
-import type { Settings } from './core/settings.js';
-import { buildSite, type OutFile } from './core/site.js';
-import type { Logger } from './log.js';
-import { etagOf } from './store/etag.js';
-import type { ObjectInfo, Store } from './store/store.js';
+import { ArticleError } from '../core/article.js';
+import type { Entry } from '../core/entry.js';
+import { articleIdFromPath } from '../core/layout.js';
+import { processArticle, type Processed } from '../core/pipeline.js';
+import type { Settings } from '../core/settings.js';
+import { buildSite, type OutFile } from '../core/site.js';
+import type { Logger } from '../log.js';
+import { etagOf } from '../store/etag.js';
+import type { ObjectInfo, Store } from '../store/store.js';
 
 /** Runs `fn` over items with at most `limit` in flight, keeping the results in order. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {

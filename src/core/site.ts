@@ -1,6 +1,6 @@
 // Plans the public files: which feeds (and, later, pages) exist for a set of entries, and their bytes.
 // Pure: the same entries and settings always give the same files.
-import { assignSlugPaths, nodeDir, nodeKey, nodesOf, type NodePath } from './categories.js';
+import { assignSlugPaths, entryNodes, nodeDir, nodeKey, type NodePath } from './categories.js';
 import { compareEntries, type Entry } from './entry.js';
 import { renderFeeds, type FeedMeta } from './feeds.js';
 import { articlePagePath, FEED_FILES } from './layout.js';
@@ -88,7 +88,7 @@ const bySlugPath = (a: { slugs: string[] }, b: { slugs: string[] }) => {
 export function siteNodes(entries: readonly Entry[], settings: Settings): SiteNode[] {
   const byNode = new Map<string, { path: NodePath; entries: Entry[] }>([[nodeKey([]), { path: [], entries: [] }]]);
   for (const e of entries) {
-    for (const path of nodesOf(e.categories)) {
+    for (const path of entryNodes(e)) {
       const k = nodeKey(path);
       let n = byNode.get(k);
       if (!n) byNode.set(k, (n = { path, entries: [] }));

@@ -2,10 +2,10 @@
 // one record per article, one index per category node, and the tree of nodes (for slugs and listings).
 // Every shared object is changed by conditional read-modify-write (`updateJson`), never blindly.
 import { createHash } from 'node:crypto';
-import { nodeKey, type NodePath } from './core/categories.js';
-import type { Entry } from './core/entry.js';
-import { STATE_PREFIX } from './core/layout.js';
-import { PreconditionFailed, type Store } from './store/store.js';
+import { nodeKey, type NodePath } from '../core/categories.js';
+import type { Entry } from '../core/entry.js';
+import { STATE_PREFIX } from '../core/layout.js';
+import { PreconditionFailed, type Store } from '../store/store.js';
 
 export type ArticleStatus = 'published' | 'draft' | 'rejected' | 'deleted';
 

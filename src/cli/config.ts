@@ -1,7 +1,7 @@
 // Where the CLI finds its settings: cdk.json's `syndic` context (the same the stack deploys), then flags.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { resolveSettings, type Settings } from './core/settings.js';
+import { resolveSettings, type Settings } from '../core/settings.js';
 
 export async function loadSettings(cwd: string, overrides: Partial<Record<string, unknown>> = {}, configFile?: string): Promise<Settings> {
   const file = configFile ?? path.join(cwd, 'cdk.json');

@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import serveStaticFiles from 'serve-static';
-import { CONTENT_TYPES, LONG_CACHE, SHORT_CACHE } from './core/site.js';
-import { etagOf } from './store/etag.js';
+import { CONTENT_TYPES, LONG_CACHE, SHORT_CACHE } from '../core/site.js';
+import { etagOf } from '../store/etag.js';
 
 const TYPES: [RegExp, string][] = [
   [/(^|\/)rss\.xml$/, CONTENT_TYPES.rss],

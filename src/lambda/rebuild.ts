@@ -1,14 +1,14 @@
 // Full rebuild of a bucket from content/: the operator's way to recover from anything, to apply
 // changed settings, and the reference the incremental engine must converge to (same public files
 // as `syndic build`, since both are buildSite over all entries).
-import { nodeKey, nodesOf } from './core/categories.js';
-import { compareEntries, type Entry } from './core/entry.js';
-import { CONTENT_PREFIX, PUBLIC_PREFIX } from './core/layout.js';
-import type { Settings } from './core/settings.js';
-import { buildSite, renderNodeFiles, renderSiteFiles, siteNodes, summarize } from './core/site.js';
+import { entryNodes, nodeKey } from '../core/categories.js';
+import { compareEntries, type Entry } from '../core/entry.js';
+import { CONTENT_PREFIX, PUBLIC_PREFIX } from '../core/layout.js';
+import type { Settings } from '../core/settings.js';
+import { buildSite, renderNodeFiles, renderSiteFiles, siteNodes, summarize } from '../core/site.js';
 import { isFeedPath } from './incremental.js';
-import type { Logger } from './log.js';
-import { mapLimit, readArticles, syncFiles, type ReadArticle } from './publish.js';
+import type { Logger } from '../log.js';
+import { mapLimit, readArticles, syncFiles, type ReadArticle } from '../build/publish.js';
 import {
   ARTICLES_STATE,
   encodeJson,
@@ -24,8 +24,8 @@ import {
   type NodeIndex,
   type TreeState,
 } from './state.js';
-import { etagOf } from './store/etag.js';
-import type { Store } from './store/store.js';
+import { etagOf } from '../store/etag.js';
+import type { Store } from '../store/store.js';
 
 export interface RebuildResult {
   articles: number;
@@ -58,7 +58,7 @@ export async function rebuild(opts: {
   // The state an incremental update would have left.
   const members = new Map<string, Entry[]>();
   for (const e of entries)
-    for (const p of nodesOf(e.categories)) {
+    for (const p of entryNodes(e)) {
       const list = members.get(nodeKey(p));
       if (list) list.push(e);
       else members.set(nodeKey(p), [e]);
@@ -68,7 +68,7 @@ export async function rebuild(opts: {
     const r = a.result;
     const base = { id: a.id, key: a.info.key, etag: a.info.etag };
     let rec: ArticleRecord;
-    if (r.kind === 'entry') rec = { ...base, status: 'published', entry: r.entry, nodes: nodesOf(r.entry.categories), leaving: [] };
+    if (r.kind === 'entry') rec = { ...base, status: 'published', entry: r.entry, nodes: entryNodes(r.entry), leaving: [] };
     else if (r.kind === 'draft') rec = { ...base, status: 'draft', nodes: [], leaving: [] };
     else {
       const error = { reason: r.error.reason, ...(r.error.line ? { line: r.error.line } : {}), time: a.info.lastModified.toISOString() };

@@ -7,6 +7,14 @@ export type NodePath = readonly string[];
 
 export const nodeKey = (path: NodePath): string => JSON.stringify(path);
 
+/**
+ * Every node an entry belongs to, parents first, the site ([]) included: the one place that says
+ * which feeds list an article (the full build, the incremental engine and the rebuild all ask here).
+ */
+export function entryNodes(entry: { categories: readonly (readonly string[])[] }): NodePath[] {
+  return nodesOf(entry.categories);
+}
+
 /** Every node an article with these hierarchies belongs to, parents first, root ([]) included. */
 export function nodesOf(categories: readonly (readonly string[])[]): NodePath[] {
   const seen = new Map<string, NodePath>([[nodeKey([]), []]]);

@@ -2,12 +2,10 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadSettings } from './config.js';
-import { FEED_FILES } from './core/layout.js';
-import type { Settings } from './core/settings.js';
-import { jsonLogger, type Logger } from './log.js';
-import { build } from './publish.js';
+import { FEED_FILES } from '../core/layout.js';
+import type { Settings } from '../core/settings.js';
+import { runBuild } from './build-command.js';
 import { createServer, listen } from './serve.js';
-import { FsStore } from './store/fs-store.js';
 
 const USAGE = `Usage: syndic <command> [options]
 
@@ -17,7 +15,6 @@ Commands:
   serve     Serve an already built output folder
   rebuild   Rebuild state and feeds of an S3 bucket from its content/ (--bucket; the Lambda's rebuild)
   upload    Put article files under content/ of an S3 bucket: syndic upload FILE... [--bucket B]
-  dev       Local S3 server + the real handler + http://127.0.0.1:8080 (same as npm run dev)
 
 Options:
   --content DIR      articles folder (default: content)
@@ -48,32 +45,6 @@ const OPTIONS = {
   prefix: { type: 'string', default: 'content/' },
 } as const;
 
-/** Human-friendly log lines on a terminal: warnings and errors go to stderr. */
-const cliLogger: Logger = (level, msg, fields) => {
-  if (level === 'debug') return;
-  if (process.env.SYNDIC_LOG_JSON) return jsonLogger(level, msg, fields);
-  (level === 'info' ? console.log : console.error)(level === 'info' ? msg : `${level}: ${msg}`);
-};
-
-async function runBuild(values: Record<string, unknown>, settings: Settings): Promise<number> {
-  const contentDir = path.resolve(String(values.content));
-  const outDir = path.resolve(String(values.out));
-  const result = await build({
-    content: new FsStore(contentDir),
-    contentPrefix: '',
-    out: new FsStore(outDir),
-    outPrefix: '',
-    settings,
-    log: cliLogger,
-  });
-  for (const err of result.rejected) console.error(`rejected: ${err.message}`);
-  console.log(
-    `built ${result.entries.length} articles (${result.drafts.length} drafts, ${result.rejected.length} rejected) into ${outDir}: ` +
-      `${result.written.length} files written, ${result.unchanged} unchanged, ${result.deleted.length} removed`,
-  );
-  return result.rejected.length ? 1 : 0;
-}
-
 export async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
@@ -95,10 +66,10 @@ export async function main(argv: string[]): Promise<number> {
 
   switch (command) {
     case 'build':
-      return runBuild(values, settings);
+      return runBuild({ content: String(values.content), out: String(values.out) }, settings);
     case 'start':
     case 'serve': {
-      const status = command === 'start' ? await runBuild(values, settings) : 0;
+      const status = command === 'start' ? await runBuild({ content: String(values.content), out: String(values.out) }, settings) : 0;
       const url = await listen(createServer(path.resolve(values.out)), Number(values.port), values.host);
       console.log(`\nServing ${path.resolve(values.out)} on ${url}/`);
       for (const f of Object.values(FEED_FILES)) console.log(`  ${url}/${f}`);
@@ -107,9 +78,8 @@ export async function main(argv: string[]): Promise<number> {
       return new Promise<number>(() => {}); // serve until interrupted
     }
     case 'rebuild':
-    case 'upload':
-    case 'dev': {
-      const { runS3Command } = await import('./cli-s3.js');
+    case 'upload': {
+      const { runS3Command } = await import('./s3-commands.js');
       return runS3Command(command, positionals.slice(1), values, settings);
     }
     default:

@@ -1,13 +1,13 @@
 // The Lambda function: S3 event notifications for content/ → incremental updates; `{ "action":
 // "rebuild" }` → a full rebuild. Settings come from SYNDIC_* environment variables (README, "The Lambda function").
 import type { S3Client } from '@aws-sdk/client-s3';
-import { resolveSettings, settingsFromEnv, type Settings } from './core/settings.js';
+import { resolveSettings, settingsFromEnv, type Settings } from '../core/settings.js';
 import { syncArticle, type ArticleOutcome } from './incremental.js';
-import { jsonLogger, type Logger } from './log.js';
+import { jsonLogger, type Logger } from '../log.js';
 import { rebuild, type RebuildResult } from './rebuild.js';
 import { isS3Event, objectRefs, type S3EventRecord } from './s3-events.js';
-import { createS3Client, S3Store } from './store/s3-store.js';
-import type { Store } from './store/store.js';
+import { createS3Client, S3Store } from '../store/s3-store.js';
+import type { Store } from '../store/store.js';
 import { feedUrl, notifyHub } from './websub.js';
 
 export interface HandlerDeps {

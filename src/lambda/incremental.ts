@@ -8,14 +8,14 @@
 // or view of the tree (tree.ts `nodeView`) is no longer the one it rendered is synced again, the same
 // way. If a stale write were the last one, its writer's final read would have shown a newer rev,
 // because the newer rev's writer put it into the tree before writing its own files.
-import { nodeKey, nodesOf, type NodePath } from './core/categories.js';
-import { compareEntries, type Entry } from './core/entry.js';
-import { articleIdFromPath, articlePagePath, CONTENT_PREFIX, FEED_FILES, PUBLIC_PREFIX } from './core/layout.js';
-import { processArticle } from './core/pipeline.js';
-import type { Settings } from './core/settings.js';
-import { renderArticleFiles, renderNodeFiles, renderSiteFiles, type NodeSummary, type OutFile } from './core/site.js';
-import type { Logger } from './log.js';
-import { mapLimit, oversizeError } from './publish.js';
+import { entryNodes, nodeKey, type NodePath } from '../core/categories.js';
+import { compareEntries, type Entry } from '../core/entry.js';
+import { articleIdFromPath, articlePagePath, CONTENT_PREFIX, FEED_FILES, PUBLIC_PREFIX } from '../core/layout.js';
+import { processArticle } from '../core/pipeline.js';
+import type { Settings } from '../core/settings.js';
+import { renderArticleFiles, renderNodeFiles, renderSiteFiles, type NodeSummary, type OutFile } from '../core/site.js';
+import type { Logger } from '../log.js';
+import { mapLimit, oversizeError } from '../build/publish.js';
 import {
   backoff,
   emptyIndex,
@@ -38,8 +38,8 @@ import {
   type Versioned,
 } from './state.js';
 import { articleView, mergeCounts, movedNodes, nodeView, slugsOf, treeSummaries } from './tree.js';
-import { etagOf } from './store/etag.js';
-import { PreconditionFailed, type ObjectInfo, type Store, type StoredObject } from './store/store.js';
+import { etagOf } from '../store/etag.js';
+import { PreconditionFailed, type ObjectInfo, type Store, type StoredObject } from '../store/store.js';
 
 export interface ArticleOutcome {
   key: string;
@@ -86,7 +86,7 @@ export function recordFor(id: string, key: string, obj: StoredObject | null, cur
     : processArticle({ id, file: key, bytes: obj.body, uploadedAt: obj.lastModified }, settings);
   if (processed.kind !== 'rejected') for (const w of processed.warnings) log('warn', w, { key });
   if (processed.kind === 'entry') {
-    const nodes = nodesOf(processed.entry.categories);
+    const nodes = entryNodes(processed.entry);
     return { id, key, etag: obj.etag, status: 'published', entry: processed.entry, nodes, leaving: leavingOf(nodes) };
   }
   if (processed.kind === 'draft') return { id, key, etag: obj.etag, status: 'draft', nodes: [], leaving: leavingOf([]) };

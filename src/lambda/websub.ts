@@ -1,5 +1,5 @@
 // WebSub (W3C): tells the hub which feeds changed, so subscribers get pushes instead of polling.
-import type { Logger } from './log.js';
+import type { Logger } from '../log.js';
 
 /**
  * POSTs `hub.mode=publish&hub.url=<feed>` once per changed feed URL. A hub that is down or refuses is

@@ -1,13 +1,13 @@
-// The S3 side of the CLI: `syndic rebuild`, `syndic upload`, `syndic dev`.
+// The S3 side of the CLI: `syndic rebuild`, `syndic upload`.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CONTENT_PREFIX } from './core/layout.js';
-import type { Settings } from './core/settings.js';
-import type { Logger } from './log.js';
-import { mapLimit } from './publish.js';
-import { rebuild } from './rebuild.js';
-import { createS3Client, S3Store } from './store/s3-store.js';
-import { feedUrl, notifyHub } from './websub.js';
+import { CONTENT_PREFIX } from '../core/layout.js';
+import type { Settings } from '../core/settings.js';
+import type { Logger } from '../log.js';
+import { mapLimit } from '../build/publish.js';
+import { rebuild } from '../lambda/rebuild.js';
+import { createS3Client, S3Store } from '../store/s3-store.js';
+import { feedUrl, notifyHub } from '../lambda/websub.js';
 
 const DEV_BUCKET = 'syndic-dev';
 
@@ -23,11 +23,6 @@ function storeFrom(values: Record<string, unknown>): S3Store {
 }
 
 export async function runS3Command(command: string, files: string[], values: Record<string, unknown>, settings: Settings): Promise<number> {
-  if (command === 'dev') {
-    const { startDev } = await import('../scripts/dev.js');
-    await startDev({ settings });
-    return new Promise<number>(() => {}); // until Ctrl+C
-  }
   const store = storeFrom(values);
   if (command === 'upload') {
     if (files.length === 0) {

@@ -1,7 +1,7 @@
 // The node tree as the renderers see it: which nodes exist (count > 0, and always the site), their
 // slugs, and which nodes an upload moved.
-import { assignSlugPaths, nodeKey, type NodePath } from './core/categories.js';
-import { summarize, type NodeSummary } from './core/site.js';
+import { assignSlugPaths, nodeKey, type NodePath } from '../core/categories.js';
+import { summarize, type NodeSummary } from '../core/site.js';
 import type { TreeNode, TreeState } from './state.js';
 
 /** The NodeSummary[] that buildSite would pass for the same members: same nodes, slugs and order. */
