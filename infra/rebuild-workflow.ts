@@ -21,20 +21,20 @@ import { CONTENT_PREFIX } from '../src/core/layout.js';
 export const REBUILD = {
   /**
    * Objects per child workflow (one function invocation). At ~4 ms of CPU per article on a 1 GB
-   * function and 16 requests in flight, a batch takes ~2–3 s: far from the function's timeout,
+   * function and 16 requests in flight, a batch takes ~3 s: far from the function's timeout,
    * and a failed batch costs little to redo.
    */
   maxItemsPerBatch: 200,
   /** Step Functions passes at most 256 KiB to a child; long keys hit this before the item count. */
   maxInputBytesPerBatch: 200 * 1024,
   /**
-   * Child workflows (= concurrent invocations) at once. 10 × 200 articles per ~2.5 s is ~800
-   * articles/s, ~1,600 PUT/s split over state/ and public/: well under S3's 3,500 PUT/s per
+   * Child workflows (= concurrent invocations) at once. 10 × 200 articles per ~3 s is ~670
+   * articles/s, ~1,300 PUT/s split over state/ and public/: well under S3's 3,500 PUT/s per
    * prefix, and 10 concurrent invocations fit accounts with a low Lambda concurrency quota.
    * docs/deploy.md has the arithmetic.
    */
   maxConcurrency: 10,
-  /** The whole execution; 1M articles take ~25 minutes by the estimate in docs/deploy.md. */
+  /** The whole execution; 1M articles take ~30 minutes by the estimate in docs/deploy.md. */
   timeout: Duration.hours(2),
 } as const;
 
