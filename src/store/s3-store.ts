@@ -23,6 +23,11 @@ export interface S3ClientOptions {
  * throttling and 5xx; past that the error propagates and the invocation fails, so Lambda retries it.
  */
 export function createS3Client(options: S3ClientOptions = {}): S3Client {
+  // On Node < 22 the SDK prints a NodeVersionSupportWarning (releases after January 2027 need Node 22)
+  // once per process, that is on every CLI command and test worker. The SDK's own switch turns off that
+  // one warning (@aws-sdk/core emitWarningIfUnsupportedVersion reads it when a client is built); a value
+  // the user set is kept. Other warnings still print. Lambda runs Node 24, where it is never emitted.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const endpoint = options.endpoint ?? process.env.AWS_ENDPOINT_URL_S3;
   const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const local = endpoint !== undefined && endpoint !== '';
