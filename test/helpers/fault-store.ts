@@ -42,6 +42,9 @@ export class FaultStore implements Store {
   /** Only count: GETs whose body was downloaded (getCapped on an object over the limit does not). */
   bodiesRead = 0;
 
+  /** Awaited before each request is sent (tests use it to interleave other work deterministically). */
+  before?: (i: number, op: Op, key: string) => Promise<void>;
+
   constructor(
     readonly inner: Store,
     readonly fault?: Fault,
@@ -54,6 +57,7 @@ export class FaultStore implements Store {
   }
 
   private async req<T>(op: Op, key: string, write: boolean, run: () => Promise<T>, bytesOf: (r: T) => number = () => 0): Promise<T> {
+    if (this.before) await this.before(this.requests.length, op, key);
     const i = this.requests.length;
     const entry: RequestLog = { op, key, bytes: 0, result: 'ok' };
     this.requests.push(entry);
