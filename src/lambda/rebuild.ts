@@ -50,7 +50,7 @@ import {
   type TreeState,
 } from './state.js';
 import { articleView, treeSummaries } from './tree.js';
-import { duplicateError, idOfKey, keyTooLong, placementsOf, rankKeys, recordError, recordFrom, recordIsCurrent, tooLongError } from './verdict.js';
+import { duplicateError, idOfKey, keyTooLong, rankKeys, recordError, recordFrom, tooLongError } from './verdict.js';
 
 const PARALLEL = 16;
 
@@ -236,18 +236,16 @@ export async function rebuildMap(
   return summary;
 }
 
-/** The record of an article as its winning object says, written conditionally (as an upload does). */
+/**
+ * The record of an article as its winning object says, written conditionally (as an upload does).
+ * Always made again from the bytes: a rebuild is how changed settings reach every entry.
+ */
 async function mapRecord(store: Store, settings: Settings, log: Logger, id: string, winner: ObjectInfo): Promise<ArticleRecord | null> {
   return retryOnConflict(recordKey(id), async () => {
     const cur = await readJson<ArticleRecord>(store, recordKey(id));
-    let next: ArticleRecord;
-    if (winner.etag && recordIsCurrent(cur.value, winner)) next = cur.value!;
-    else {
-      const obj = winner.size > settings.maxArticleBytes ? { ...winner, tooLarge: true as const } : await store.getCapped(winner.key, settings.maxArticleBytes);
-      if (!obj) return null;
-      if (recordIsCurrent(cur.value, obj)) next = cur.value!;
-      else next = recordFrom(id, obj, 'tooLarge' in obj ? null : obj.body, cur.value, settings, log);
-    }
+    const obj = winner.size > settings.maxArticleBytes ? { ...winner, tooLarge: true as const } : await store.getCapped(winner.key, settings.maxArticleBytes);
+    if (!obj) return null;
+    const next = recordFrom(id, obj, 'tooLarge' in obj ? null : obj.body, cur.value, settings, log);
     if (cur.value && sameJson(next, cur.value)) return next;
     await putJsonIf(store, recordKey(id), next, cur.etag);
     return next;
