@@ -352,7 +352,8 @@ async function syncRecord(ctx: EngineCtx, s: IdState, alsoLeaving: readonly Plac
 async function syncPartitions(ctx: EngineCtx, states: IdState[], partitions: Map<string, Map<string, Versioned<Partition>>>): Promise<void> {
   const { store } = ctx;
   const settled = new Set<string>();
-  await retryOnConflict('partitions', async () => {
+  await retryOnConflict('partitions', async (attempt) => {
+    if (attempt > 0) ctx.contended = true;
     const work = new Map<string, { path: NodePath; month: string; ids: IdState[] }>();
     for (const s of states) {
       for (const p of [...placementsOf(s.rec), ...(s.rec?.leaving ?? [])]) {

@@ -67,6 +67,8 @@ export interface EngineCtx {
   log: Logger;
   parallel: number;
   effects: Effects;
+  /** Set once a conditional write of this invocation lost a race: others are folding the same nodes now. */
+  contended?: boolean;
 }
 
 // ---------------------------------------------------------------- partitions
@@ -154,7 +156,8 @@ export async function foldNode(ctx: EngineCtx, input: FoldInput): Promise<Versio
   const { store, settings } = ctx;
   const key = desiredKey(input.path);
   const fetched = new Map<string, Entry | null>();
-  return retryOnConflict(key, async () => {
+  return retryOnConflict(key, async (attempt) => {
+    if (attempt > 0) ctx.contended = true;
     for (;;) {
       const cur = await readJson<NodeDesired>(store, key);
       const d = cur.value ?? emptyDesired(input.path, settings.feedLimit);
@@ -241,7 +244,9 @@ export async function renderNode(
   const deletedDirs = new Set<string>();
   await retryOnConflict(okey, async (attempt) => {
     const o = await readJson<NodeObserved>(store, okey);
-    let d = attempt === 0 && mine?.value ? mine.value : null;
+    // Under contention our own fold is likely behind already: render the newest desired state, so
+    // that one render covers the folds of the others too.
+    let d = attempt === 0 && mine?.value && !ctx.contended ? mine.value : null;
     if (!d || (o.value && o.value.rev > d.rev)) d = (await readJson<NodeDesired>(store, desiredKey(path))).value ?? emptyDesired(path, settings.feedLimit);
     const t = await tree(attempt);
     const summaries = treeSummaries(t);
