@@ -14,6 +14,7 @@ Commands:
   start     build, then serve the output folder on http://127.0.0.1:8080
   serve     Serve an already built output folder
   rebuild   Rebuild state and feeds of an S3 bucket from its content/ (--bucket; the Lambda's rebuild)
+  reconcile Repair what unfinished invocations left behind in an S3 bucket (--bucket; the scheduled repair)
   upload    Put article files under content/ of an S3 bucket: syndic upload FILE... [--bucket B]
 
 Options:
@@ -78,6 +79,7 @@ export async function main(argv: string[]): Promise<number> {
       return new Promise<number>(() => {}); // serve until interrupted
     }
     case 'rebuild':
+    case 'reconcile':
     case 'upload': {
       const { runS3Command } = await import('./s3-commands.js');
       return runS3Command(command, positionals.slice(1), values, settings);

@@ -1,4 +1,4 @@
-// The S3 side of the CLI: `syndic rebuild`, `syndic upload`.
+// The S3 side of the CLI: `syndic rebuild`, `syndic reconcile`, `syndic upload`.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CONTENT_PREFIX } from '../core/layout.js';
@@ -36,6 +36,15 @@ export async function runS3Command(command: string, files: string[], values: Rec
       console.log(`uploaded ${file} → ${store.name}/${key}`);
     });
     return 0;
+  }
+  if (command === 'reconcile') {
+    const { reconcile } = await import('../lambda/reconcile.js');
+    const r = await reconcile({ store, settings, log: stderrLogger });
+    console.log(
+      `reconciled ${store.name}: ${r.markers} unfinished invocations, ${r.keys} keys redone (${r.failed} failed), ` +
+        `public/: ${r.written} written, ${r.deleted} removed${r.young ? `; ${r.young} markers younger than 15 minutes left for their invocations` : ''}`,
+    );
+    return r.failed ? 1 : 0;
   }
   // rebuild
   const started = Date.now();
