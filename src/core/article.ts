@@ -1,7 +1,7 @@
 // Article bytes → Article, or an ArticleError naming the file, the line where known, and the reason.
 import matter from 'gray-matter';
 import yaml from 'js-yaml';
-import { parseDate } from './dates.js';
+import { dateFromPath, parseDate, type DateSource } from './dates.js';
 import type { Settings } from './settings.js';
 import { toPlainText } from './text.js';
 
@@ -40,13 +40,19 @@ export interface ParseInput {
   /** Name shown in errors and warnings (the file path or the object key). */
   file: string;
   bytes: Uint8Array;
-  /** When the article was uploaded (mtime, S3 LastModified): the fallback for a missing date. */
+  /**
+   * The first time Syndic saw the article: the S3 engine keeps it in the article's record, the local
+   * build in its cache. The last fallback for a missing date, after a date in the path; never a time
+   * that changes when the same bytes are copied or uploaded again.
+   */
   uploadedAt: Date;
 }
 
 export interface ParseResult {
   article: Article;
   warnings: string[];
+  /** Where the date came from: the build summary reports articles not dated by their front matter. */
+  dateSource: DateSource;
 }
 
 /** Byte offset of the first malformed UTF-8 sequence, or -1. */
@@ -164,11 +170,20 @@ export function parseArticle(input: ParseInput, settings: Settings, renderBody: 
   if (!title) throw new ArticleError(file, 'missing title: front matter needs a non-empty `title`');
 
   const warnings: string[] = [];
+  let dateSource: DateSource = 'front-matter';
   let date = parseDate(data.date, settings.timezone);
   if (!date) {
-    date = input.uploadedAt;
     const why = data.date === undefined ? 'no date' : `unreadable date ${JSON.stringify(data.date)}`;
-    warnings.push(`${file}: ${why}; using the upload time ${date.toISOString()}`);
+    const fromPath = dateFromPath(input.id, settings.timezone);
+    if (fromPath) {
+      date = fromPath;
+      dateSource = 'path';
+      warnings.push(`${file}: ${why}; using the date in its path, ${date.toISOString()}`);
+    } else {
+      date = input.uploadedAt;
+      dateSource = 'first-seen';
+      warnings.push(`${file}: ${why}; using the first time Syndic saw it, ${date.toISOString()}`);
+    }
   }
   const updatedRaw = data.updated ?? data.lastmod ?? data.modified;
   let updated = parseDate(updatedRaw, settings.timezone);
@@ -198,5 +213,6 @@ export function parseArticle(input: ParseInput, settings: Settings, renderBody: 
       draft: data.draft === true || data.draft === 'true' || data.published === false || data.published === 'false',
     },
     warnings,
+    dateSource,
   };
 }
