@@ -53,6 +53,16 @@ export const FURNITURE_CLASSES = [
   'copy-code-btn', 'code-copy-btn', 'copy-code-button', 'code-copy-button', 'copy-btn', 'btn-copy', 'copy-button',
   'hljs-copy', 'copy-to-clipboard',
 ];
+/** Author lines (`<span class="author">`): kept in the body, but never the start of a summary. */
+export const BYLINE_CLASSES = ['author', 'byline', 'bio', 'author-info', 'author-name', 'post-author', 'article-author', 'writer'];
+/** Images that decorate rather than illustrate (an avatar beside the byline): never a lead image. */
+export const DECORATIVE_IMAGE_CLASSES = ['avatar', 'icon', 'emoji', 'emoticon', 'logo', 'badge', 'qrcode', 'qr-code', 'qr'];
+/** Below this declared width or height, in pixels, an image is an icon or a tracker, never a lead image. */
+export const MIN_LEAD_IMAGE_PX = 100;
+const BYLINE_TAG = 'syndic-byline';
+const BYLINE_BLOCK = new RegExp(`<${BYLINE_TAG}>(?:(?!<${BYLINE_TAG}>)[\\s\\S])*?</${BYLINE_TAG}>`, 'g');
+const BYLINE_MARK = new RegExp(`</?${BYLINE_TAG}>`, 'g');
+
 const DISPLAY_NONE = /(?:^|;)\s*display\s*:\s*none\s*(?:!\s*important\s*)?(?:;|$)/i;
 
 /**
@@ -134,12 +144,28 @@ function isDropped(tag: string, attribs: Readonly<Record<string, string>>, selec
   return isHidden(attribs) || selectors.some((sel) => matches(sel, tag, attribs));
 }
 
-function rewrite(tag: string, attribs: Record<string, string>, opts: CleanOptions, selectors: Selector[], droppedImages: string[]) {
-  if (isDropped(tag, attribs, selectors)) {
-    const src = tag === 'img' ? imageSrc(attribs, opts.baseUrl) : null;
-    if (src) droppedImages.push(src);
-    return { tagName: DROP_TAG, attribs: {} };
+/** A declared size in pixels (`width="48"`, `style="width: 48px"`), or null. */
+function declaredPx(attribs: Readonly<Record<string, string>>, dim: 'width' | 'height'): number | null {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(?:px)?\s*$/i.exec(attribs[dim] ?? '') ?? new RegExp(`(?:^|;)\\s*${dim}\\s*:\\s*(\\d+(?:\\.\\d+)?)px`, 'i').exec(attribs.style ?? '');
+  return m ? Number(m[1]) : null;
+}
+
+/** What cleaning learns about the images while it rewrites them. */
+interface ImageLog {
+  dropped: string[];
+  decorative: string[];
+}
+
+function rewrite(tag: string, attribs: Record<string, string>, opts: CleanOptions, selectors: Selector[], images: ImageLog) {
+  const classes = (attribs.class ?? '').split(/\s+/);
+  if (tag === 'img') {
+    const src = imageSrc(attribs, opts.baseUrl);
+    const small = (['width', 'height'] as const).some((d) => (declaredPx(attribs, d) ?? Infinity) < MIN_LEAD_IMAGE_PX);
+    if (src && isDropped(tag, attribs, selectors)) images.dropped.push(src);
+    else if (src && (small || DECORATIVE_IMAGE_CLASSES.some((c) => classes.includes(c)))) images.decorative.push(src);
   }
+  if (isDropped(tag, attribs, selectors)) return { tagName: DROP_TAG, attribs: {} };
+  if (BYLINE_CLASSES.some((c) => classes.includes(c))) return { tagName: BYLINE_TAG, attribs: {} };
   const a: Record<string, string> = { ...attribs };
   const url = (name: string) => {
     if (a[name] === undefined) return;
@@ -324,8 +350,12 @@ export function escapeMarkupInCode(html: string, selectors: readonly Selector[] 
 
 export interface CleanResult {
   html: string;
+  /** The same HTML without author lines (BYLINE_CLASSES): what summaries are made from. */
+  summaryHtml: string;
   /** Absolute URLs of the images removed with a dropped block (dropSelectors, hidden elements). */
   droppedImages: string[];
+  /** Absolute URLs of images kept but only decorating: avatars, icons, smaller than MIN_LEAD_IMAGE_PX. */
+  decorativeImages: string[];
 }
 
 /** Cleans untrusted article HTML into the safe subset that feeds and pages publish. Idempotent. */
@@ -336,9 +366,9 @@ export function cleanHtml(html: string, opts: CleanOptions): string {
 /** cleanHtml, also telling which images went with dropped blocks (so none becomes a lead image). */
 export function cleanHtmlWithReport(html: string, opts: CleanOptions): CleanResult {
   const selectors = opts.dropSelectors.map(parseSelector);
-  const droppedImages: string[] = [];
+  const images: ImageLog = { dropped: [], decorative: [] };
   const out = sanitizeHtml(capNesting(escapeMarkupInCode(html, selectors)), {
-    allowedTags: [...TEXT_TAGS, DROP_TAG],
+    allowedTags: [...TEXT_TAGS, DROP_TAG, BYLINE_TAG],
     allowedAttributes: {
       a: ['href', 'title'],
       img: ['src', 'srcset', 'alt', 'title', 'width', 'height', 'referrerpolicy'],
@@ -369,14 +399,19 @@ export function cleanHtmlWithReport(html: string, opts: CleanOptions): CleanResu
     selfClosing: ['img', 'br', 'hr', 'source', 'col', 'track'],
     transformTags: {
       // The specific transforms run first and can set the link text of a dropped embed.
-      iframe: (tag, attribs) => rewrite(tag, attribs, opts, selectors, droppedImages),
-      embed: (tag, attribs) => rewrite(tag, attribs, opts, selectors, droppedImages),
-      object: (tag, attribs) => rewrite(tag, attribs, opts, selectors, droppedImages),
-      '*': (tag, attribs) => rewrite(tag, attribs, opts, selectors, droppedImages),
+      iframe: (tag, attribs) => rewrite(tag, attribs, opts, selectors, images),
+      embed: (tag, attribs) => rewrite(tag, attribs, opts, selectors, images),
+      object: (tag, attribs) => rewrite(tag, attribs, opts, selectors, images),
+      '*': (tag, attribs) => rewrite(tag, attribs, opts, selectors, images),
     },
   });
-  const kept = removeUntilStable(out, DROP_BLOCK, (block) => droppedImages.push(...imageUrls(block)));
-  return { html: removeUntilStable(kept, EMPTY_WRAPPER).trim(), droppedImages };
+  const kept = removeUntilStable(out, DROP_BLOCK, (block) => images.dropped.push(...imageUrls(block)));
+  return {
+    html: removeUntilStable(kept.replace(BYLINE_MARK, ''), EMPTY_WRAPPER).trim(),
+    summaryHtml: removeUntilStable(removeUntilStable(kept, BYLINE_BLOCK), EMPTY_WRAPPER).trim(),
+    droppedImages: images.dropped,
+    decorativeImages: images.decorative,
+  };
 }
 
 /** The `src` of every `<img>` in cleaned HTML, decoded. */

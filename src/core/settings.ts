@@ -24,7 +24,19 @@ export interface Settings {
   summaryLength: number;
   /** Optional WebSub hub URL; empty means none. */
   websubHub: string;
+  /**
+   * Random-placeholder image services (`host` or `host/path-prefix`, subdomains included): a lead
+   * image from one of them is dropped, since it shows a different random picture on every load.
+   */
+  placeholderImageHosts: string[];
 }
+
+/** The default placeholderImageHosts: services that serve random or dummy images. */
+export const PLACEHOLDER_IMAGE_HOSTS: readonly string[] = Object.freeze([
+  'picsum.photos', 'placeholder.com', 'placehold.co', 'placehold.it', 'placekitten.com', 'placebear.com', 'placedog.net',
+  'placeimg.com', 'lorempixel.com', 'loremflickr.com', 'dummyimage.com', 'fakeimg.pl', 'source.unsplash.com',
+  'fillmurray.com', 'placecage.com', 'baconmockup.com', 'dummyjson.com/image',
+]);
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   title: 'Syndic',
@@ -39,6 +51,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   maxCategories: 10,
   summaryLength: 200,
   websubHub: '',
+  placeholderImageHosts: [...PLACEHOLDER_IMAGE_HOSTS],
 });
 
 type Kind = 'string' | 'url' | 'optionalUrl' | 'int' | 'list' | 'timezone';
@@ -55,6 +68,7 @@ const SCHEMA: Record<keyof Settings, Kind> = {
   maxCategories: 'int',
   summaryLength: 'int',
   websubHub: 'optionalUrl',
+  placeholderImageHosts: 'list',
 };
 
 export const SETTING_KEYS = Object.keys(SCHEMA) as (keyof Settings)[];
