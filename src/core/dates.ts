@@ -86,3 +86,11 @@ export function dateFromPath(id: string, timeZone: string): Date | null {
   }
   return null;
 }
+
+/** The calendar fields of an instant in a zone (for permalink patterns), zero-padded. */
+export function zonedParts(date: Date, timeZone: string): { year: string; month: string; day: string; hour: string; minute: string; second: string } {
+  const p: Record<string, number> = {};
+  for (const part of formatter(timeZone).formatToParts(date)) if (part.type !== 'literal') p[part.type] = Number(part.value);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return { year: String(p.year).padStart(4, '0'), month: two(p.month!), day: two(p.day!), hour: two(p.hour! % 24), minute: two(p.minute!), second: two(p.second!) };
+}

@@ -1,7 +1,9 @@
 // Article → Entry: what a feed item and a page need, cleaned and made absolute. Entries are
 // plain JSON, so the Lambda can keep them as state and render feeds without re-parsing.
-import type { Article } from './article.js';
+import type { Article, Enclosure } from './article.js';
 import { absoluteUrl, cleanHtmlWithReport, imageUrls, type CleanResult } from './clean.js';
+import { articlePagePath } from './layout.js';
+import { defaultLocation } from './permalinks.js';
 import type { Settings } from './settings.js';
 import { summarize } from './summary.js';
 import { escapeHtml, truncate } from './text.js';
@@ -22,6 +24,16 @@ export interface Entry {
   summary: string;
   /** The cleaned HTML before `<!--more-->`, when the article marks an excerpt. */
   excerptHtml?: string;
+  /** The item id the article sets (`guid:`/`id:`); feeds use `url` when absent. */
+  guid?: string;
+  /** The page's file under the public root, when a permalink moved it from `articles/<id>/index.html`. */
+  page?: string;
+  /** Podcast-style attachments: RSS enclosure, Atom rel="enclosure", JSON Feed attachments. */
+  enclosures?: Enclosure[];
+  /** `feed: false`: the page is published, but the article is in no feed and no listing. */
+  unlisted?: true;
+  /** settings.tagFeeds: each tag of the article is a node with its own feeds (categories.ts). */
+  tagFeeds?: true;
 }
 
 const IMAGE_TYPES: Record<string, string> = {
@@ -35,9 +47,9 @@ export function imageType(url: string): string | undefined {
   return ext ? IMAGE_TYPES[ext] : undefined;
 }
 
-/** `<siteUrl>/articles/<id>/`, each path segment percent-encoded. */
+/** `<siteUrl>/articles/<id>/`, each path segment percent-encoded (the default location, permalinks.ts). */
 export function permalink(siteUrl: string, id: string): string {
-  return `${siteUrl}/articles/${id.split('/').map(encodeURIComponent).join('/')}/`;
+  return defaultLocation(siteUrl, id).url;
 }
 
 /** `host` or `host/path-prefix`: does the URL point there (the host or any subdomain)? */
@@ -84,7 +96,8 @@ export function leadImage(frontMatter: string | undefined, cleaned: CleanResult,
 const MORE = /<!--\s*more\s*-->/i;
 
 export function toEntry(article: Article, settings: Settings): Entry {
-  const url = permalink(settings.siteUrl, article.id);
+  const url = article.location?.url ?? permalink(settings.siteUrl, article.id);
+  const page = article.location && article.location.page !== articlePagePath(article.id) ? article.location.page : undefined;
   const opts = { baseUrl: url, dropSelectors: settings.dropSelectors };
   const cleaned = cleanHtmlWithReport(article.html, opts);
   // Some scraped bodies are empty (`<p></p>`): readers show an item without content as broken,
@@ -110,6 +123,11 @@ export function toEntry(article: Article, settings: Settings): Entry {
     contentHtml,
     summary,
     ...(excerpt?.html ? { excerptHtml: excerpt.html } : {}),
+    ...(article.guid ? { guid: article.guid } : {}),
+    ...(page ? { page } : {}),
+    ...(article.enclosures?.length ? { enclosures: article.enclosures } : {}),
+    ...(article.unlisted ? { unlisted: true as const } : {}),
+    ...(settings.tagFeeds && article.tags.length ? { tagFeeds: true as const } : {}),
   };
 }
 
