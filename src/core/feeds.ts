@@ -64,19 +64,25 @@ export function feedUpdated(entries: readonly Pick<Entry, 'updated'>[]): Date {
 
 /**
  * `updated` per entry id, so that no two items of one feed share an instant (the W3C validator's
- * DuplicateUpdated): entries are taken in order of (updated, id); one whose instant is already
- * taken moves on by whole milliseconds to the next free one. Deterministic: the same entries always
- * give the same instants, and an entry sharing its instant with none keeps it exactly.
+ * DuplicateUpdated): an entry whose instant no other entry has keeps it exactly; among entries
+ * sharing one, the smallest id keeps it and the others, in id order, move on by whole milliseconds
+ * to the next instant no entry of the feed holds. Deterministic: the same entries always give the
+ * same instants, whatever their order.
  */
 export function distinctUpdated(entries: readonly Pick<Entry, 'id' | 'updated'>[]): Map<string, string> {
   const sorted = [...entries].sort((a, b) => (a.updated < b.updated ? -1 : a.updated > b.updated ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const taken = new Set<number>();
+  const ms = (e: Pick<Entry, 'updated'>) => Date.parse(e.updated);
+  // Every instant some entry holds is taken first, so moving entries never land on one.
+  const taken = new Set(sorted.map(ms));
   const out = new Map<string, string>();
+  let previous: number | undefined;
   for (const e of sorted) {
-    let t = Date.parse(e.updated);
-    while (taken.has(t)) t++;
-    taken.add(t);
-    out.set(e.id, t === Date.parse(e.updated) ? e.updated : new Date(t).toISOString());
+    let t = ms(e);
+    if (t === previous) {
+      while (taken.has(t)) t++;
+      taken.add(t);
+    } else previous = t;
+    out.set(e.id, t === ms(e) ? e.updated : new Date(t).toISOString());
   }
   return out;
 }
