@@ -38,11 +38,9 @@ function pageOf(path: string): string {
   if (!inner.length || inner.some((s) => s === '' || s === '.' || s === '..' || /[\\\u0000-\u001f\u007f]/.test(s)))
     throw new PermalinkError(`permalink "${path}" is not a clean path (empty, "." or ".." segments, backslashes or control characters)`);
   if (RESERVED_FIRST.has(inner[0]!.toLowerCase())) throw new PermalinkError(`permalink "${path}" is under ${inner[0]}/, where Syndic writes its own feeds`);
+  if (inner.length === 1 && RESERVED_FILES.has(inner[0]!.toLowerCase())) throw new PermalinkError(`permalink "${path}" is one of Syndic's own files`);
   if (path.endsWith('/')) return `${path}index.html`;
-  if (/\.html?$/i.test(path)) {
-    if (inner.length === 1 && RESERVED_FILES.has(path.toLowerCase())) throw new PermalinkError(`permalink "${path}" is one of Syndic's own files`);
-    return path;
-  }
+  if (/\.html?$/i.test(path)) return path;
   return `${path}/index.html`;
 }
 
