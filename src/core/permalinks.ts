@@ -76,7 +76,8 @@ export function locate(a: Locatable, settings: Pick<Settings, 'siteUrl' | 'perma
     const values: Record<string, string> = {
       year: t.year, month: t.month, day: t.day, i_month: String(Number(t.month)), i_day: String(Number(t.day)),
       hour: t.hour, minute: t.minute, second: t.second,
-      title: a.id, name, slug: a.slug ? a.slug : slugify(a.title), section: folders[0] ?? '', sections: folders.join('/'),
+      title: a.id, name, filename: name, slug: a.slug ? a.slug : slugify(a.title), slugorfilename: a.slug ? a.slug : name,
+      titleslug: slugify(a.title), section: folders[0] ?? '', sections: folders.join('/'),
     };
     path = settings.permalink.replace(/:([a-z_]+)/g, (m, k: string) => values[k] ?? m).replace(/\/{2,}/g, '/').replace(/^\//, '');
   } else return defaultLocation(settings.siteUrl, a.id);

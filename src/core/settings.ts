@@ -99,7 +99,9 @@ const SCHEMA: Record<keyof Settings, Kind> = {
 };
 
 /** The tokens a `permalink` pattern may use (docs/feeds.md). */
-export const PERMALINK_TOKENS = ['year', 'month', 'day', 'i_month', 'i_day', 'hour', 'minute', 'second', 'title', 'name', 'slug', 'section', 'sections'] as const;
+export const PERMALINK_TOKENS = [
+  'year', 'month', 'day', 'i_month', 'i_day', 'hour', 'minute', 'second', 'title', 'name', 'filename', 'slug', 'slugorfilename', 'titleslug', 'section', 'sections',
+] as const;
 
 export const SETTING_KEYS = Object.keys(SCHEMA) as (keyof Settings)[];
 
@@ -169,7 +171,7 @@ function coerce(key: keyof Settings, kind: Kind, raw: unknown): unknown {
       const p = raw.trim().replace(/^\/+/, '');
       for (const m of p.matchAll(/:([a-z_]+)/g))
         if (!(PERMALINK_TOKENS as readonly string[]).includes(m[1]!)) fail(`unknown token :${m[1]} (known: ${PERMALINK_TOKENS.map((t) => ':' + t).join(' ')})`);
-      if (p !== '' && !/:(title|name|slug)\b/.test(p)) fail('the pattern needs :title, :name or :slug, or every article would get the same address');
+      if (p !== '' && !/:(title|name|filename|slug|slugorfilename|titleslug)\b/.test(p)) fail('the pattern needs :title, :name or :slug (or :filename, :slugorfilename, :titleslug), or every article would get the same address');
       if (/^(categories|tags)(\/|$)/.test(p)) fail('categories/ and tags/ hold the category and tag feeds');
       return p;
     }

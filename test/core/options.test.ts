@@ -143,6 +143,11 @@ describe('permalinks and item ids', () => {
     expect(at(':section/:slug/')).toBe(`${SITE}/posts/c-rust/`);
     expect(at(':sections/:slug/', { slug: 'my-post' })).toBe(`${SITE}/posts/my-post/`);
     expect(at(':section/:name', { id: 'top' })).toBe(`${SITE}/top`);
+    // Hugo's names: :filename, :slugorfilename (its default), :titleslug (its :title).
+    expect(at(':sections/:slugorfilename/')).toBe(`${SITE}/posts/x%20y/`);
+    expect(at(':sections/:slugorfilename/', { slug: 'given' })).toBe(`${SITE}/posts/given/`);
+    expect(at(':year/:month/:titleslug/', { slug: 'ignored' })).toBe(`${SITE}/2022/04/c-rust/`);
+    expect(at(':filename.html')).toBe(`${SITE}/x%20y.html`);
     // Hexo encodes like encodeURI: + & = ' stay as written, spaces and non-ASCII become %XX.
     expect(locate({ id: "C++ & Rust a=b it's +1", title: 't', date }, hexo).url).toBe(`${SITE}/2022/04/02/C++%20&%20Rust%20a=b%20it's%20+1/`);
     expect(locate({ id: '新浪财经/"100%"', title: 't', date }, hexo).url).toBe(`${SITE}/2022/04/02/%E6%96%B0%E6%B5%AA%E8%B4%A2%E7%BB%8F/%22100%25%22/`);
