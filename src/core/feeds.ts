@@ -1,14 +1,12 @@
-// One node's entries → RSS 2.0, Atom 1.0 and JSON Feed 1.1, over the `feed` package.
-// `feed` 6 is wrapped where it is wrong:
-// - its XML writer splits only the first `]]>` of a CDATA section, so several break the XML;
-// - it lets XML-invalid control characters through, and `<` through into attributes;
-// - its text writer turns a literal `&amp;` into `&`;
-// - it guesses enclosure types from the file extension (`image/jpg`, `image/img_000`);
-// - its RSS author must be an e-mail address, so names go into dc:creator instead;
-// - its JSON output is JSON Feed 1.0 (`author`, version 1), not 1.1 (`authors`, `language`).
-import { Feed, type Item } from 'feed';
+// One node's entries → RSS 2.0, Atom 1.0 and JSON Feed 1.1. Each format is written by its own file
+// (rss.ts, atom.ts, jsonfeed.ts) from the same items, so the three always agree: same ids, same
+// dates, same content. The formats are written directly (xml.ts escapes) rather than through the
+// `feed` package, which could not express plain-text Atom titles, several enclosures, per-item guids
+// or feed icons without post-processing its output.
+import { renderAtom } from './atom.js';
 import type { Entry } from './entry.js';
-import { escapeHtml, stripXmlInvalid } from './text.js';
+import { renderJsonFeed } from './jsonfeed.js';
+import { renderRss } from './rss.js';
 
 export interface FeedMeta {
   title: string;
@@ -23,6 +21,14 @@ export interface FeedMeta {
   hub?: string;
   /** Root-relative or absolute hrefs of XSL stylesheets that let browsers show the feed. */
   stylesheets?: { rss?: string; atom?: string };
+  /** A small square image (favicon): Atom `icon`, JSON Feed `favicon`, RSS `image` when there is no logo. */
+  icon?: string;
+  /** A larger image: Atom `logo`, JSON Feed `icon`, RSS `image`. */
+  logo?: string;
+  /** Rights statement: RSS `copyright`, Atom `rights` (JSON Feed has no such field). */
+  copyright?: string;
+  /** 'summary': items carry their summary (or `<!--more-->` excerpt), not the full content. */
+  content?: 'full' | 'summary';
 }
 
 export interface RenderedFeeds {
@@ -34,143 +40,89 @@ export interface RenderedFeeds {
 export const GENERATOR = 'Syndic';
 const EPOCH = new Date(0);
 
-const clean = (s: string) => stripXmlInvalid(s);
-/** HTML for a CDATA section: a `>` escaped as `&gt;` means the same in HTML and can never close it. */
-const cdataHtml = (html: string) => clean(html).replace(/]]>/g, ']]&gt;');
-/** Counters the writer's `&amp;` → `&` step, so text survives exactly. */
-const text = (s: string) => clean(s).replace(/&amp;/g, '&amp;amp;');
-// Placeholders swapped in after `feed` has written the XML. They hold U+0000, which clean() has
-// already removed from every input, so article text can never forge one.
-const LT_TOKEN = '\u0000lt\u0000';
-const CDATA_END_TOKEN = '\u0000cdata-end\u0000';
-/** Attribute values pass through `&`-escaping only, and `<` is illegal there: it becomes `&lt;` afterwards. */
-const attr = (s: string) => clean(s).replace(/</g, LT_TOKEN);
-/** Plain text in a CDATA section (RSS titles): each `]]>` splits the section, so the text survives exactly. */
-const cdataText = (s: string) => clean(s).replace(/]]>/g, CDATA_END_TOKEN);
-const restoreTokens = (xml: string) => xml.split(LT_TOKEN).join('&lt;').split(CDATA_END_TOKEN).join(']]]]><![CDATA[>');
-
-function itemCategories(e: Entry): string[] {
-  return [...new Set([...e.categories.flat(), ...e.tags])];
+/** An entry as one feed shows it: what every format reads, computed once. */
+export interface FeedItem {
+  entry: Entry;
+  /** RSS guid, Atom id, JSON Feed id: the article's own id when it sets one, else its URL. */
+  id: string;
+  /** The entry's `updated`, told apart from the other items' (distinctUpdated). */
+  updated: string;
+  /** Category names of every hierarchy, then tags, each once. */
+  categories: string[];
+  /** The HTML body to publish: the full content, or nothing in summary mode. */
+  contentHtml?: string;
+  /** In summary mode, the `<!--more-->` excerpt when the article has one. */
+  excerptHtml?: string;
 }
 
 /** The feed's `updated`: the latest change among its items, never the build time. */
-export function feedUpdated(entries: readonly Entry[]): Date {
+export function feedUpdated(entries: readonly Pick<Entry, 'updated'>[]): Date {
   let max = '';
   for (const e of entries) if (e.updated > max) max = e.updated;
   return max ? new Date(max) : EPOCH;
 }
 
-function baseFeed(meta: FeedMeta, entries: readonly Entry[], stylesheet?: string): Feed {
-  return new Feed({
-    id: meta.feedUrls.atom,
-    title: text(meta.title),
-    description: text(meta.description),
-    link: meta.homeUrl,
-    language: meta.language,
-    updated: feedUpdated(entries),
-    generator: GENERATOR,
-    feedLinks: meta.feedUrls,
-    ...(meta.hub ? { hub: meta.hub } : {}),
-    ...(stylesheet ? { stylesheet } : {}),
-    author: { name: text(meta.author) },
-  });
-}
-
-const IMAGE_TOKEN = (i: number) => `SYNDIC-ENCLOSURE-${i}`;
-
-function renderAtom(meta: FeedMeta, entries: readonly Entry[]): string {
-  const feed = baseFeed(meta, entries, meta.stylesheets?.atom);
-  const enclosures: string[] = [];
-  entries.forEach((e, i) => {
-    const item: Item = {
-      title: escapeHtml(clean(e.title)),
-      id: e.url,
-      link: e.url,
-      date: new Date(e.updated),
-      published: new Date(e.date),
-      description: escapeHtml(clean(e.summary)),
-      content: cdataHtml(e.contentHtml),
-      category: itemCategories(e).map((c) => ({ term: attr(c), name: attr(c) })),
-      ...(e.author ? { author: [{ name: text(e.author) }] } : {}),
-    };
-    if (e.image) {
-      // `feed` would guess the type from the extension; a placeholder is swapped for our own link.
-      item.copyright = IMAGE_TOKEN(i);
-      const type = e.image.type ? ` type="${e.image.type}"` : '';
-      enclosures[i] = `<link rel="enclosure" href="${escapeHtml(e.image.url)}"${type}/>`;
-    }
-    feed.addItem(item);
-  });
-  return restoreTokens(feed.atom1().replace(/<rights>SYNDIC-ENCLOSURE-(\d+)<\/rights>/g, (_m, i: string) => enclosures[Number(i)]!));
-}
-
-function renderRss(meta: FeedMeta, entries: readonly Entry[]): string {
-  const feed = baseFeed(meta, entries, meta.stylesheets?.rss);
-  for (const e of entries) {
-    const extensions = [];
-    if (e.author) extensions.push({ name: 'dc:creator', objects: { _text: text(e.author) } });
-    if (e.image) {
-      extensions.push({
-        name: 'media:content',
-        // xml-js writes extension attributes unescaped: a `&` in the URL's query would break the XML.
-        objects: { _attributes: { url: escapeHtml(e.image.url), medium: 'image', ...(e.image.type ? { type: e.image.type } : {}) } },
-      });
-    }
-    feed.addItem({
-      // RSS titles are plain text in a CDATA section.
-      title: cdataText(e.title),
-      id: e.url,
-      link: e.url,
-      date: new Date(e.updated),
-      published: new Date(e.date),
-      description: cdataHtml(escapeHtml(e.summary)),
-      content: cdataHtml(e.contentHtml),
-      category: itemCategories(e).map((c) => ({ name: text(c) })),
-      // RSS allows one enclosure, and it needs a type: only when the URL tells it.
-      ...(e.image?.type ? { enclosure: { url: e.image.url, type: e.image.type, length: 0 } } : {}),
-      extensions,
-    });
+/**
+ * `updated` per entry id, so that no two items of one feed share an instant (the W3C validator's
+ * DuplicateUpdated): an entry whose instant no other entry has keeps it exactly; among entries
+ * sharing one, the smallest id keeps it and the others, in id order, move on by whole milliseconds
+ * to the next instant no entry of the feed holds. Deterministic: the same entries always give the
+ * same instants, whatever their order.
+ */
+export function distinctUpdated(entries: readonly Pick<Entry, 'id' | 'updated'>[]): Map<string, string> {
+  const sorted = [...entries].sort((a, b) => (a.updated < b.updated ? -1 : a.updated > b.updated ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const ms = (e: Pick<Entry, 'updated'>) => Date.parse(e.updated);
+  // Every instant some entry holds is taken first, so moving entries never land on one.
+  const taken = new Set(sorted.map(ms));
+  const out = new Map<string, string>();
+  let previous: number | undefined;
+  for (const e of sorted) {
+    let t = ms(e);
+    if (t === previous) {
+      while (taken.has(t)) t++;
+      taken.add(t);
+    } else previous = t;
+    out.set(e.id, t === ms(e) ? e.updated : new Date(t).toISOString());
   }
-  return restoreTokens(feed.rss2())
-    .replace('<rss version="2.0"', '<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"')
-    // `feed` marks guids as not permalinks; ours are the permalinks, which lets readers link them.
-    .replace(/<guid isPermaLink="false">/g, '<guid isPermaLink="true">');
+  return out;
 }
 
-function renderJson(meta: FeedMeta, entries: readonly Entry[]): string {
-  const feed = baseFeed(meta, entries);
-  for (const e of entries) feed.addItem({ title: e.title, id: e.url, link: e.url, date: new Date(e.updated) });
-  const v1 = JSON.parse(feed.json1()) as { title: string; home_page_url?: string; feed_url?: string; description?: string };
-  const out = {
-    version: 'https://jsonfeed.org/version/1.1',
-    title: clean(meta.title),
-    home_page_url: v1.home_page_url,
-    feed_url: v1.feed_url,
-    description: clean(meta.description),
-    language: meta.language,
-    authors: [{ name: clean(meta.author) }],
-    ...(meta.hub ? { hubs: [{ type: 'WebSub', url: meta.hub }] } : {}),
-    items: entries.map((e) => ({
-      id: e.url,
-      url: e.url,
-      title: clean(e.title),
-      content_html: clean(e.contentHtml),
-      summary: clean(e.summary),
-      ...(e.image ? { image: e.image.url } : {}),
-      date_published: e.date,
-      date_modified: e.updated,
-      ...(e.author ? { authors: [{ name: clean(e.author) }] } : {}),
-      ...(itemCategories(e).length ? { tags: itemCategories(e).map(clean) } : {}),
-    })),
-  };
-  return JSON.stringify(out, null, 2) + '\n';
+const MEDIA = /<(video|audio)\b([^>]*)>([\s\S]*?)<\/\1>/g;
+const CONTROLS = /\scontrols(?:="[^"]*")?(?=[\s/>]|$)/;
+
+/**
+ * Article HTML as feeds carry it. The W3C validator counts `controls` on <video> and <audio> as a
+ * security-risk attribute (SecurityRiskAttr), so feeds leave it out and follow each player with a
+ * plain link to its file, which every reader can open. Pages keep their controls.
+ */
+export function feedHtml(html: string): string {
+  return html.replace(MEDIA, (m, tag: string, attrs: string, inner: string) => {
+    if (!CONTROLS.test(attrs)) return m;
+    const rest = attrs.replace(CONTROLS, '');
+    const src = /\ssrc="([^"]*)"/.exec(rest)?.[1] ?? /<source\b[^>]*?\ssrc="([^"]*)"/.exec(inner)?.[1];
+    return `<${tag}${rest}>${inner}</${tag}>${src ? `<a href="${src}">${src}</a>` : ''}`;
+  });
+}
+
+export function feedItems(meta: FeedMeta, entries: readonly Entry[]): FeedItem[] {
+  const updated = distinctUpdated(entries);
+  const summaryOnly = meta.content === 'summary';
+  return entries.map((e) => ({
+    entry: e,
+    id: e.guid ?? e.url,
+    updated: updated.get(e.id)!,
+    categories: [...new Set([...e.categories.flat(), ...e.tags])],
+    ...(summaryOnly ? (e.excerptHtml ? { excerptHtml: feedHtml(e.excerptHtml) } : {}) : { contentHtml: feedHtml(e.contentHtml) }),
+  }));
 }
 
 /** Renders a node's feeds. `entries` are already sorted and cut to the feed limit. */
 export function renderFeeds(meta: FeedMeta, entries: readonly Entry[]): RenderedFeeds {
+  const items = feedItems(meta, entries);
+  const updated = feedUpdated(items);
   return {
-    rss: clean(renderRss(meta, entries)) + '\n',
-    atom: clean(renderAtom(meta, entries)) + '\n',
-    json: renderJson(meta, entries),
+    rss: renderRss(meta, items, updated),
+    atom: renderAtom(meta, items, updated),
+    json: renderJsonFeed(meta, items),
   };
 }

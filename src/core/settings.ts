@@ -24,7 +24,34 @@ export interface Settings {
   summaryLength: number;
   /** Optional WebSub hub URL; empty means none. */
   websubHub: string;
+  /**
+   * Random-placeholder image services (`host` or `host/path-prefix`, subdomains included): a lead
+   * image from one of them is dropped, since it shows a different random picture on every load.
+   */
+  placeholderImageHosts: string[];
+  /** Also publish one feed per tag, under `tags/<slug>/` (with a page, and listed in feeds.opml). */
+  tagFeeds: boolean;
+  /** `full`: items carry the whole article; `summary`: only the summary (or the `<!--more-->` excerpt). */
+  content: 'full' | 'summary';
+  /** A small square image for the feeds (favicon): absolute URL or a path from the site root; empty: none. */
+  icon: string;
+  /** A larger image for the feeds (a logo or banner): absolute URL or a path from the site root; empty: none. */
+  logo: string;
+  /** A rights statement for the feeds (`© 2024 Jane Doe`); empty: none. */
+  copyright: string;
+  /**
+   * Where article pages live, as a pattern (`:year/:month/:day/:title/`, Hexo's default); empty keeps
+   * `articles/<id>/`. Tokens and the Hexo and Hugo mappings: docs/feeds.md.
+   */
+  permalink: string;
 }
+
+/** The default placeholderImageHosts: services that serve random or dummy images. */
+export const PLACEHOLDER_IMAGE_HOSTS: readonly string[] = Object.freeze([
+  'picsum.photos', 'placeholder.com', 'placehold.co', 'placehold.it', 'placekitten.com', 'placebear.com', 'placedog.net',
+  'placeimg.com', 'lorempixel.com', 'loremflickr.com', 'dummyimage.com', 'fakeimg.pl', 'source.unsplash.com',
+  'fillmurray.com', 'placecage.com', 'baconmockup.com', 'dummyjson.com/image',
+]);
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   title: 'Syndic',
@@ -39,9 +66,16 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   maxCategories: 10,
   summaryLength: 200,
   websubHub: '',
+  placeholderImageHosts: [...PLACEHOLDER_IMAGE_HOSTS],
+  tagFeeds: false,
+  content: 'full',
+  icon: '',
+  logo: '',
+  copyright: '',
+  permalink: '',
 });
 
-type Kind = 'string' | 'url' | 'optionalUrl' | 'int' | 'list' | 'timezone';
+type Kind = 'string' | 'url' | 'optionalUrl' | 'int' | 'list' | 'timezone' | 'bool' | 'contentMode' | 'optionalLink' | 'permalink';
 const SCHEMA: Record<keyof Settings, Kind> = {
   title: 'string',
   description: 'string',
@@ -55,7 +89,19 @@ const SCHEMA: Record<keyof Settings, Kind> = {
   maxCategories: 'int',
   summaryLength: 'int',
   websubHub: 'optionalUrl',
+  placeholderImageHosts: 'list',
+  tagFeeds: 'bool',
+  content: 'contentMode',
+  icon: 'optionalLink',
+  logo: 'optionalLink',
+  copyright: 'string',
+  permalink: 'permalink',
 };
+
+/** The tokens a `permalink` pattern may use (docs/feeds.md). */
+export const PERMALINK_TOKENS = [
+  'year', 'month', 'day', 'i_month', 'i_day', 'hour', 'minute', 'second', 'title', 'name', 'filename', 'slug', 'slugorfilename', 'titleslug', 'section', 'sections',
+] as const;
 
 export const SETTING_KEYS = Object.keys(SCHEMA) as (keyof Settings)[];
 
@@ -97,6 +143,37 @@ function coerce(key: keyof Settings, kind: Kind, raw: unknown): unknown {
       if (typeof v === 'string') v = v.trim().startsWith('[') ? JSON.parse(v) : v.split(',').map((s) => s.trim()).filter(Boolean);
       if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) fail('expected a list of strings');
       return v;
+    }
+    case 'bool': {
+      if (typeof raw === 'boolean') return raw;
+      const v = typeof raw === 'string' ? raw.trim().toLowerCase() : raw;
+      if (v === 'true' || v === '1' || v === 'yes') return true;
+      if (v === 'false' || v === '0' || v === 'no' || v === '') return false;
+      return fail('expected true or false');
+    }
+    case 'contentMode':
+      if (raw !== 'full' && raw !== 'summary') fail('expected "full" or "summary"');
+      return raw;
+    case 'optionalLink': {
+      if (typeof raw !== 'string') return fail('expected a URL or a path from the site root');
+      if (raw === '' || /^\/(?!\/)/.test(raw)) return raw;
+      let u: URL;
+      try {
+        u = new URL(raw);
+      } catch {
+        return fail('expected an absolute http(s) URL or a path starting with /');
+      }
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') fail('expected an http(s) URL');
+      return raw;
+    }
+    case 'permalink': {
+      if (typeof raw !== 'string') return fail('expected a pattern such as ":year/:month/:day/:title/"');
+      const p = raw.trim().replace(/^\/+/, '');
+      for (const m of p.matchAll(/:([a-z_]+)/g))
+        if (!(PERMALINK_TOKENS as readonly string[]).includes(m[1]!)) fail(`unknown token :${m[1]} (known: ${PERMALINK_TOKENS.map((t) => ':' + t).join(' ')})`);
+      if (p !== '' && !/:(title|name|filename|slug|slugorfilename|titleslug)\b/.test(p)) fail('the pattern needs :title, :name or :slug (or :filename, :slugorfilename, :titleslug), or every article would get the same address');
+      if (/^(categories|tags)(\/|$)/.test(p)) fail('categories/ and tags/ hold the category and tag feeds');
+      return p;
     }
     case 'timezone': {
       if (typeof raw !== 'string') return fail('expected an IANA time zone');
