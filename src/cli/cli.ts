@@ -293,9 +293,10 @@ function report(e: unknown, debug: boolean): number {
   if (err instanceof SyndicError) {
     code = err.exitCode;
     line = `${err.message}${err.hint ? `, ${err.hint}` : ''}`;
-  } else if (typeof (err as NodeJS.ErrnoException).code === 'string' && /^E[A-Z]+$/.test((err as NodeJS.ErrnoException).code!)) {
+  } else if (typeof (err as NodeJS.ErrnoException).code === 'string' && /^E[A-Z_]+$/.test((err as NodeJS.ErrnoException).code!)) {
     code = EXIT.io; // a file system or network error
-    line = `${err.message}, check the path, its permissions and free space`;
+    const network = /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)$/.test((err as NodeJS.ErrnoException).code!);
+    line = `${err.message}, ${network ? 'check --endpoint and the network' : 'check the path, its permissions and free space'}`;
   } else if ('$metadata' in err) {
     code = EXIT.io; // an AWS SDK error: the bucket, the endpoint or the credentials
     line = `${err.name}: ${err.message}, check --bucket, --endpoint and the AWS credentials`;
