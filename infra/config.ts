@@ -30,7 +30,7 @@ export interface InfraSettings {
 }
 
 export const INFRA_DEFAULTS: InfraSettings = { oldVersionDays: 30, logRetentionDays: 90 };
-const INFRA_KEYS = ['oldVersionDays', 'logRetentionDays', 'domainName', 'certificateArn', 'alarmEmail'] as const;
+export const INFRA_KEYS = ['oldVersionDays', 'logRetentionDays', 'domainName', 'certificateArn', 'alarmEmail'] as const;
 
 /** The context key under which infra/app.ts passes the config file and the environment's settings. */
 export const CONFIG_CONTEXT = 'syndic:config';
