@@ -127,13 +127,14 @@ function program(done: (code: number) => void): Command {
     .addHelpText(
       'after',
       `\nExit codes: 0 ok, 1 some articles were rejected, 2 usage or configuration error, 3 I/O error.` +
-        `\nSettings: ${CONFIG_FILE} < SYNDIC_* environment variables < flags. Run syndic help <command> for its options.` +
+        `\nSettings: ${CONFIG_FILE} < SYNDIC_* environment variables < flags. Run syndic help <command> for its options.\n` +
         examples(['syndic new "Hello world" --category "Tech/Web/CSS"', 'syndic start', 'syndic build --production --site-url https://feeds.example.com']),
     );
 
   const content = () => new Option('--content <dir>', 'folder of articles').default('content');
   const out = () => new Option('--out <dir>', 'output folder').default('public');
   const allowEmpty = () => new Option('--allow-empty', 'accept a content folder without articles');
+  const cacheDir = () => new Option('--cache-dir <dir>', 'build cache (default: .syndic-cache; safe to delete)');
 
   settingsOptions(
     root
@@ -142,13 +143,14 @@ function program(done: (code: number) => void): Command {
       .addOption(content())
       .addOption(out())
       .addOption(allowEmpty())
+      .addOption(cacheDir())
       .option('--production', 'refuse a loopback siteUrl (127.0.0.1, localhost, [::1])'),
   )
     .addHelpText('after', examples(['syndic build', 'syndic build --content articles --out site', 'syndic build --production --site-url https://feeds.example.com']))
-    .action(async (o: { content: string; out: string; allowEmpty?: boolean; production?: boolean }, cmd: Command) => {
+    .action(async (o: { content: string; out: string; allowEmpty?: boolean; cacheDir?: string; production?: boolean }, cmd: Command) => {
       const settings = await settingsFor(cmd);
       if (o.production) refuseLoopback(settings);
-      const options = { content: o.content, out: o.out, allowEmpty: !!o.allowEmpty, watch: false };
+      const options = { content: o.content, out: o.out, allowEmpty: !!o.allowEmpty, watch: false, ...(o.cacheDir !== undefined ? { cacheDir: o.cacheDir } : {}) };
       done(await runBuild(options, settings));
     });
 
@@ -159,15 +161,17 @@ function program(done: (code: number) => void): Command {
       .addOption(content())
       .addOption(out())
       .addOption(allowEmpty())
+      .addOption(cacheDir())
       .option('--port <n>', 'port (0 picks a free one)', portNumber, 8080)
       .option('--host <host>', 'address to listen on', '127.0.0.1')
       .option('--watch', 'rebuild when an article changes'),
   )
     .addHelpText('after', examples(['syndic start', 'syndic start --port 0', 'syndic start --watch --content articles']))
-    .action(async (o: { content: string; out: string; allowEmpty?: boolean; port: number; host: string; watch?: boolean }, cmd: Command) => {
+    .action(async (o: { content: string; out: string; allowEmpty?: boolean; cacheDir?: string; port: number; host: string; watch?: boolean }, cmd: Command) => {
       const settings = await settingsFor(cmd);
-      const options = { content: o.content, out: o.out, allowEmpty: !!o.allowEmpty, watch: !!o.watch };
+      const options = { content: o.content, out: o.out, allowEmpty: !!o.allowEmpty, watch: !!o.watch, ...(o.cacheDir !== undefined ? { cacheDir: o.cacheDir } : {}) };
       const status = await runBuild(options, settings);
+      if (status >= EXIT.usage) return done(status); // the build failed (its error is printed): nothing to serve
       await serveFolder(o.out, o.port, o.host, status !== 0);
     });
 

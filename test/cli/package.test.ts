@@ -86,6 +86,9 @@ describe('the packed package', () => {
     const typo = await syndic(['buidl']);
     expect(typo.code).toBe(2);
     expect(typo.stderr).toBe("error: unknown command 'buidl', did you mean build?\n");
+    const badConfig = await syndic(['check', '--config', 'missing.json']);
+    expect(badConfig.code).toBe(2);
+    expect(badConfig.stderr).toBe('error: config file missing.json does not exist, check the path given to --config\n');
 
     const created = await syndic(['new', 'Hello from the package', '--category', 'Notes/Packaging']);
     expect(created.code, created.stderr).toBe(0);
