@@ -1,4 +1,4 @@
-// Site settings: one schema for cdk.json's `syndic` context, CLI flags and the Lambda environment.
+// Site settings: one schema for syndic.config.json, SYNDIC_* variables, CLI flags, CDK context and the Lambda environment.
 // Pure: callers pass in the raw objects (JSON, env); nothing here reads files or process.env.
 import { ConfigError } from '../errors.js';
 
@@ -96,7 +96,7 @@ export function closest(word: string, candidates: readonly string[]): string | u
   return best !== undefined && bestD <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
 }
 
-/** The hint for an unknown setting `key`: the closest valid one, or where the list is. */
+/** The hint for an unknown setting `key`: the closest valid one, else the list of valid ones. */
 export function unknownSettingHint(key: string): string {
   const near = closest(key, SETTING_KEYS);
   return near ? `did you mean ${near}?` : `valid settings: ${SETTING_KEYS.join(', ')}`;
