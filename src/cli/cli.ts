@@ -215,14 +215,14 @@ function program(done: (code: number) => void): Command {
       done(await runCheck({ content: o.content, allowEmpty: !!o.allowEmpty }, await settingsFor(cmd)));
     });
 
-  s3Options(
+  settingsOptions(s3Options(
     root
       .command('upload')
       .description('put article files (or folders of them) under content/ of an S3 bucket, keeping their folders')
       .argument('<files...>', 'article files or folders')
       .option('--prefix <p>', 'key prefix', 'content/')
       .addOption(new Option('--content <dir>', 'local content folder: a file inside keeps its path below it').default('content')),
-  )
+  ))
     .addHelpText(
       'after',
       '\nKeys: a file inside the content folder keeps its path below it (content/2024/hello.md → content/2024/hello.md);' +
