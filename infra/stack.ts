@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { FEED_FILES, CONTENT_PREFIX } from '../src/core/layout.js';
 import { envName, settingsToEnv } from '../src/core/settings.js';
 import { Cdn } from './cdn.js';
-import { readInfra, readSettings, settingsHash } from './config.js';
+import { explicitSiteUrl, readInfra, readSettings, settingsHash } from './config.js';
 import { Monitoring } from './monitoring.js';
 import { acknowledgeAcceptedFindings } from './nag.js';
 import { Publisher } from './publisher.js';
@@ -27,14 +27,15 @@ export class SyndicStack extends Stack {
     super(scope, id, props);
     const settings = readSettings(this.node);
     const infra = readInfra(this.node);
+    const siteUrl = explicitSiteUrl(this.node, infra.domainName);
 
     this.storage = new Storage(this, 'Storage', infra);
     const { bucket } = this.storage;
     this.cdn = new Cdn(this, 'Cdn', { bucket, logBucket: this.storage.logBucket, domainName: infra.domainName, certificateArn: infra.certificateArn });
 
-    // The feeds' absolute URLs: the custom domain if any, else the distribution's own domain.
-    // cdk.json's siteUrl serves `syndic start` locally and is replaced here.
-    this.siteUrl = `https://${infra.domainName ?? this.cdn.distribution.distributionDomainName}`;
+    // The feeds' absolute URLs: a siteUrl given explicitly (never a loopback one), else the custom
+    // domain, else the distribution's own domain. The local default (http://127.0.0.1:8080) never ships.
+    this.siteUrl = siteUrl ?? `https://${infra.domainName ?? this.cdn.distribution.distributionDomainName}`;
     const env = { ...settingsToEnv(settings), [envName('siteUrl')]: this.siteUrl, SYNDIC_BUCKET: bucket.bucketName };
     // The rebuild's key: every setting but siteUrl, which rebuild.ts adds as is (it may be a token).
     const hash = settingsHash({ ...settingsToEnv(settings), [envName('siteUrl')]: '' });

@@ -1,5 +1,6 @@
-// Site settings: one schema for cdk.json's `syndic` context, CLI flags and the Lambda environment.
+// Site settings: one schema for syndic.config.json, SYNDIC_* variables, CLI flags, CDK context and the Lambda environment.
 // Pure: callers pass in the raw objects (JSON, env); nothing here reads files or process.env.
+import { ConfigError } from '../errors.js';
 
 export interface Settings {
   title: string;
@@ -110,7 +111,56 @@ export function envName(key: keyof Settings): string {
   return 'SYNDIC_' + key.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase();
 }
 
-export class SettingsError extends Error {}
+/** A setting that cannot be used (exit 2 on the command line); `hint` says what to do. */
+export class SettingsError extends ConfigError {}
+
+/** Edit distance (insertions, deletions, substitutions, adjacent swaps), case-insensitive. */
+function distance(a: string, b: string): number {
+  a = a.toLowerCase();
+  b = b.toLowerCase();
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  return d[a.length]![b.length]!;
+}
+
+/**
+ * The candidate closest to `word`, if it is close enough to be a typo (at most a third of its
+ * letters differ), else undefined. Used for "unknown setting titel, did you mean title?".
+ */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const dist = distance(word, c);
+    if (dist < bestD) [best, bestD] = [c, dist];
+  }
+  return best !== undefined && bestD <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+/** The hint for an unknown setting `key`: the closest valid one, else the list of valid ones. */
+export function unknownSettingHint(key: string): string {
+  const near = closest(key, SETTING_KEYS);
+  return near ? `did you mean ${near}?` : `valid settings: ${SETTING_KEYS.join(', ')}`;
+}
+
+/**
+ * True for a URL on this machine only (localhost, 127.0.0.0/8, [::1], 0.0.0.0): feeds that name
+ * it are useless to anyone else, so a deploy and `syndic build --production` refuse it.
+ */
+export function isLoopbackUrl(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  return host === 'localhost' || host.endsWith('.localhost') || /^127(\.\d{1,3}){3}$/.test(host) || host === '[::1]' || host === '0.0.0.0' || host === '[::]';
+}
 
 function coerce(key: keyof Settings, kind: Kind, raw: unknown): unknown {
   const fail = (why: string): never => {
@@ -194,7 +244,7 @@ export function resolveSettings(...sources: (Partial<Record<string, unknown>> | 
     if (!src) continue;
     for (const [key, raw] of Object.entries(src)) {
       if (raw === undefined) continue;
-      if (!(key in SCHEMA)) throw new SettingsError(`unknown setting ${key}`);
+      if (!Object.hasOwn(SCHEMA, key)) throw new SettingsError(`unknown setting ${key}`, unknownSettingHint(key));
       const k = key as keyof Settings;
       out[k] = coerce(k, SCHEMA[k], raw);
     }

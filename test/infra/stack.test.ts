@@ -16,7 +16,7 @@ import { settingsHash } from '../../infra/config.js';
 import { DIRECTORY_INDEX_SOURCE } from '../../infra/directory-index.js';
 import { FEED_BROWSER_VIEW_SOURCE } from '../../infra/feed-browser-view.js';
 import { envName, resolveSettings, settingsToEnv } from '../../src/core/settings.js';
-import { cdkJsonContext, ROOT, synth, type Synthesized } from './synth.js';
+import { repoSettings, ROOT, synth, type Synthesized } from './synth.js';
 
 type Json = Record<string, any>;
 const CERT = 'arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555';
@@ -131,7 +131,7 @@ describe('function', () => {
 
   it('gets the resolved settings, the bucket, and the distribution as site URL', () => {
     const vars = fnOf(s).Properties.Environment.Variables;
-    const expected = settingsToEnv(resolveSettings(cdkJsonContext().syndic as Json));
+    const expected = settingsToEnv(resolveSettings(repoSettings()));
     for (const [k, v] of Object.entries(expected)) if (k !== envName('siteUrl')) expect(vars[k]).toBe(v);
     expect(vars.SYNDIC_BUCKET).toEqual({ Ref: s.logicalId(s.stack.storage.bucket) });
     expect(vars.SYNDIC_SITE_URL).toEqual({ 'Fn::Join': ['', ['https://', getAtt(s.logicalId(s.stack.cdn.distribution), 'DomainName')]] });
@@ -532,7 +532,7 @@ describe('rebuild on settings change', () => {
   });
 
   it('is keyed on a hash of the settings, so it only runs when they change', () => {
-    const env = settingsToEnv(resolveSettings(cdkJsonContext().syndic as Json));
+    const env = settingsToEnv(resolveSettings(repoSettings()));
     const hash = settingsHash({ ...env, [envName('siteUrl')]: '' });
     expect(call(s)).toContain(`rebuild-${hash}-https://`);
     // Another title (and domain) gives another key, which makes CloudFormation run the update.
