@@ -20,7 +20,9 @@ describe('README.md', () => {
 
   it('documents exactly the deploy keys the CDK app accepts (docs/deploy.md)', () => {
     const deploy = read('docs/deploy.md');
-    const table = deploy.slice(deploy.indexOf('| Key | Default | What |'));
+    const from = deploy.slice(deploy.indexOf('| Key | Default | What |'));
+    // The table runs until its first line that is not a table row.
+    const table = from.slice(0, (from.search(/\n(?!\|)/) + 1 || from.length + 1) - 1);
     const keys = [...table.matchAll(/^\| `(\w+)` \|/gm)].map((m) => m[1]);
     expect(keys.sort()).toEqual([...INFRA_KEYS].sort());
   });
