@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { loadSettings } from './config.js';
 import { FEED_FILES } from '../core/layout.js';
 import type { Settings } from '../core/settings.js';
-import { runBuild } from './build-command.js';
+import { runBuild, type BuildCommandOptions } from './build-command.js';
 import { createServer, listen } from './serve.js';
 
 const USAGE = `Usage: syndic <command> [options]
@@ -28,6 +28,9 @@ Options:
   --endpoint URL     S3 endpoint, e.g. the local server http://127.0.0.1:4569 (default: env
                      AWS_ENDPOINT_URL_S3, else AWS)
   --prefix P         key prefix for upload (default: content/)
+  --watch            start: rebuild on every change under the content folder and reload open pages
+  --allow-empty      build an empty site when the content folder is missing or holds no article
+  --cache-dir DIR    build cache (default: .syndic-cache; safe to delete)
   -h, --help         this help
 `;
 
@@ -43,6 +46,9 @@ const OPTIONS = {
   bucket: { type: 'string' },
   endpoint: { type: 'string' },
   prefix: { type: 'string', default: 'content/' },
+  watch: { type: 'boolean' },
+  'allow-empty': { type: 'boolean' },
+  'cache-dir': { type: 'string' },
 } as const;
 
 export async function main(argv: string[]): Promise<number> {
@@ -64,12 +70,19 @@ export async function main(argv: string[]): Promise<number> {
     feedLimit: values['feed-limit'],
   }, values.config);
 
+  const buildOptions: BuildCommandOptions = {
+    content: String(values.content),
+    out: String(values.out),
+    allowEmpty: values['allow-empty'],
+    ...(values['cache-dir'] !== undefined ? { cacheDir: values['cache-dir'] } : {}),
+    watch: values.watch,
+  };
   switch (command) {
     case 'build':
-      return runBuild({ content: String(values.content), out: String(values.out) }, settings);
+      return runBuild(buildOptions, settings);
     case 'start':
     case 'serve': {
-      const status = command === 'start' ? await runBuild({ content: String(values.content), out: String(values.out) }, settings) : 0;
+      const status = command === 'start' ? await runBuild(buildOptions, settings) : 0;
       const url = await listen(createServer(path.resolve(values.out)), Number(values.port), values.host);
       console.log(`\nServing ${path.resolve(values.out)} on ${url}/`);
       for (const f of Object.values(FEED_FILES)) console.log(`  ${url}/${f}`);
