@@ -1,6 +1,7 @@
 // The HTML cleaning policy: an explicit allowlist over sanitize-html, plus the fixes that
 // scraped articles need before a feed reader can show them (lazy images, relative URLs,
 // dropped embeds, boilerplate blocks).
+import { decodeHTMLAttribute } from 'entities';
 import sanitizeHtml from 'sanitize-html';
 
 export interface CleanOptions {
@@ -10,13 +11,15 @@ export interface CleanOptions {
   dropSelectors: readonly string[];
 }
 
+// The most frequent tags of scraped articles come first: sanitize-html looks tags up with indexOf.
 const TEXT_TAGS = [
-  'p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'ul', 'ol', 'li', 'dl', 'dt', 'dd', 'blockquote', 'pre', 'code',
-  'table', 'caption', 'thead', 'tbody', 'tfoot', 'tr', 'th', 'td', 'colgroup', 'col', 'figure', 'figcaption',
-  'a', 'img', 'picture', 'source', 'video', 'audio', 'track', 'br', 'hr', 'strong', 'em', 'b', 'i', 'u', 's',
+  'p', 'a', 'img', 'br', 'span', 'div', 'strong', 'section', 'b', 'em', 'figure', 'li', 'h2', 'h3',
+  'h1', 'h4', 'h5', 'h6', 'ul', 'ol', 'dl', 'dt', 'dd', 'blockquote', 'pre', 'code',
+  'table', 'caption', 'thead', 'tbody', 'tfoot', 'tr', 'th', 'td', 'colgroup', 'col', 'figcaption',
+  'picture', 'source', 'video', 'audio', 'track', 'hr', 'i', 'u', 's',
   'del', 'ins', 'sub', 'sup', 'small', 'mark', 'q', 'cite', 'abbr', 'kbd', 'samp', 'var', 'time',
   // Layout containers carry no meaning, but dropping them would glue neighbouring blocks' text together.
-  'div', 'section', 'article', 'span', 'details', 'summary',
+  'article', 'details', 'summary',
 ];
 
 // Removed together with everything inside them. DROP_TAG marks boilerplate matched by dropSelectors.
@@ -31,11 +34,11 @@ const DROP_WITH_CONTENT = [
 const DROP_BLOCK = new RegExp(`<${DROP_TAG}>(?:(?!<${DROP_TAG}>)[\\s\\S])*?</${DROP_TAG}>`, 'g');
 /** Removes every match, again and again, until none is left (a removal can make a new match). */
 function removeUntilStable(html: string, pattern: RegExp): string {
-  let prev: string;
-  do {
-    prev = html;
+  pattern.lastIndex = 0;
+  while (pattern.test(html)) {
+    pattern.lastIndex = 0;
     html = html.replace(pattern, '');
-  } while (html !== prev);
+  }
   return html;
 }
 
@@ -89,8 +92,12 @@ function matches(sel: Selector, tag: string, attribs: Record<string, string>): b
   return true;
 }
 
+// The tags rewrite() changes; any other tag it returns as it came (unless a drop selector matches).
+const REWRITTEN = ['iframe', 'embed', 'object', 'img', 'source', 'a', 'video', 'audio', 'track'];
+
 function rewrite(tag: string, attribs: Record<string, string>, opts: CleanOptions, selectors: Selector[]) {
-  if (selectors.some((sel) => matches(sel, tag, attribs))) return { tagName: DROP_TAG, attribs: {} };
+  if (selectors.length && selectors.some((sel) => matches(sel, tag, attribs))) return { tagName: DROP_TAG, attribs: {} };
+  if (!REWRITTEN.includes(tag)) return { tagName: tag, attribs };
   const a: Record<string, string> = { ...attribs };
   const url = (name: string) => {
     if (a[name] === undefined) return;
@@ -147,11 +154,30 @@ const NOT_NESTING = new Set([
   'p', 'li', 'dt', 'dd', 'option', 'optgroup', 'tr', 'td', 'th', 'thead', 'tbody', 'tfoot', 'rt', 'rp',
 ]);
 
+const TAG_OR_COMMENT = /<!--[\s\S]*?(?:-->|$)|<(\/?)([a-zA-Z][\w:-]*)\b[^>]*?(\/?)>/g;
+
 /** Drops the tags nested deeper than MAX_DEPTH, keeping their text. Linear; unchanged below the limit. */
 export function capNesting(html: string, max = MAX_DEPTH): string {
+  // Fewer than max + 1 tags cannot nest deeper than max.
+  let tags = 0;
+  for (let i = html.indexOf('<'); i >= 0 && tags <= max; i = html.indexOf('<', i + 1)) tags++;
+  if (tags <= max) return html;
+  // Nor can HTML whose depth never reaches max: measured without building a new string.
+  let d = 0;
+  let reached = false;
+  for (const m of html.matchAll(TAG_OR_COMMENT)) {
+    const [, close, name, selfClose] = m;
+    if (name === undefined || selfClose || NOT_NESTING.has(name.toLowerCase())) continue;
+    if (close) d = Math.max(0, d - 1);
+    else if (++d > max) {
+      reached = true;
+      break;
+    }
+  }
+  if (!reached) return html;
   const kept: boolean[] = [];
   let depth = 0;
-  return html.replace(/<!--[\s\S]*?(?:-->|$)|<(\/?)([a-zA-Z][\w:-]*)\b[^>]*?(\/?)>/g, (tag, close: string, name: string, selfClose: string) => {
+  return html.replace(TAG_OR_COMMENT, (tag, close: string, name: string, selfClose: string) => {
     if (name === undefined || selfClose || NOT_NESTING.has(name.toLowerCase())) return tag;
     if (close) {
       if (!kept.length) return tag;
@@ -169,9 +195,35 @@ export function capNesting(html: string, max = MAX_DEPTH): string {
   });
 }
 
-/** Cleans untrusted article HTML into the safe subset that feeds and pages publish. Idempotent. */
+/**
+ * Whether a drop selector can match any element of this HTML. A class or id can only match if its
+ * name appears in the HTML once character references are decoded as in attribute values; a bare
+ * tag selector always may (an embed becomes a link, so its tag need not be in the source).
+ */
+function selectorsMayMatch(html: string, selectors: readonly Selector[]): boolean {
+  let decoded: string | undefined;
+  return selectors.some((sel) => {
+    const name = sel.cls ?? sel.id;
+    if (name === undefined) return true;
+    if (html.includes(name)) return true;
+    if (!html.includes('&')) return false;
+    decoded ??= decodeHTMLAttribute(html);
+    return decoded.includes(name);
+  });
+}
+
+/** Transforms for the tags rewrite() changes: enough when no drop selector can match. */
+const specificTransforms = (opts: CleanOptions) =>
+  Object.fromEntries(REWRITTEN.map((t) => [t, (tag: string, attribs: Record<string, string>) => rewrite(tag, attribs, opts, [])]));
+
+/**
+ * Cleans untrusted article HTML into the safe subset that feeds and pages publish. Idempotent.
+ * sanitize-html is given only the work that can change the result: the per-tag rewrite runs on every
+ * tag only when a drop selector may match, and the nesting cap and drop pass only when they can apply.
+ */
 export function cleanHtml(html: string, opts: CleanOptions): string {
   const selectors = opts.dropSelectors.map(parseSelector);
+  const everyTag = selectors.length > 0 && selectorsMayMatch(html, selectors);
   const out = sanitizeHtml(capNesting(html), {
     allowedTags: [...TEXT_TAGS, DROP_TAG],
     allowedAttributes: {
@@ -202,13 +254,15 @@ export function cleanHtml(html: string, opts: CleanOptions): string {
     disallowedTagsMode: 'discard',
     nonTextTags: DROP_WITH_CONTENT,
     selfClosing: ['img', 'br', 'hr', 'source', 'col', 'track'],
-    transformTags: {
-      // The specific transforms run first and can set the link text of a dropped embed.
-      iframe: (tag, attribs) => rewrite(tag, attribs, opts, selectors),
-      embed: (tag, attribs) => rewrite(tag, attribs, opts, selectors),
-      object: (tag, attribs) => rewrite(tag, attribs, opts, selectors),
-      '*': (tag, attribs) => rewrite(tag, attribs, opts, selectors),
-    },
+    transformTags: everyTag
+      ? {
+          // The specific transforms run first and can set the link text of a dropped embed.
+          iframe: (tag, attribs) => rewrite(tag, attribs, opts, selectors),
+          embed: (tag, attribs) => rewrite(tag, attribs, opts, selectors),
+          object: (tag, attribs) => rewrite(tag, attribs, opts, selectors),
+          '*': (tag, attribs) => rewrite(tag, attribs, opts, selectors),
+        }
+      : specificTransforms(opts),
   });
-  return removeUntilStable(removeUntilStable(out, DROP_BLOCK), EMPTY_WRAPPER).trim();
+  return removeUntilStable(out.includes(`<${DROP_TAG}>`) ? removeUntilStable(out, DROP_BLOCK) : out, EMPTY_WRAPPER).trim();
 }
