@@ -82,16 +82,22 @@ export function runArticleTask(task: ArticleTask, ctx: TaskContext, dirs: Set<st
 
   const uploadedAt = st.mtime;
   const processed = processArticle({ id: task.id, file: task.rel, bytes, uploadedAt }, ctx.settings);
-  // A result that mentions the mtime (the date fallback, or its warning) is valid only for that mtime.
-  const usesMtime = JSON.stringify(processed).includes(uploadedAt.toISOString()) || undefined;
+  // The upload time stands in for a missing date (and its warning names it): such a result holds
+  // only for that mtime.
+  const iso = uploadedAt.toISOString();
+  const warnings = processed.kind === 'rejected' ? [] : processed.warnings;
+  const usesMtime =
+    warnings.some((w) => w.includes(iso)) || (processed.kind === 'entry' && (processed.entry.date === iso || processed.entry.updated === iso)) || undefined;
   if (processed.kind === 'rejected') {
     const e: ArticleError = processed.error;
     return { rel: task.rel, same: false, stat, record: { id: task.id, kind: 'rejected', warnings: [], error: { reason: e.reason, ...(e.line ? { line: e.line } : {}) }, usesMtime } };
   }
-  if (processed.kind === 'draft') return { rel: task.rel, same: false, stat, record: { id: task.id, kind: 'draft', warnings: processed.warnings, usesMtime } };
+  if (processed.kind === 'draft') return { rel: task.rel, same: false, stat, record: { id: task.id, kind: 'draft', warnings, usesMtime } };
 
   const entry = processed.entry;
-  const entryDigest = digest(JSON.stringify(entry));
+  // The entry is a function of the bytes (and the mtime, if used) under the cache key's code and
+  // settings: that names it, with no need to hash it.
+  const entryDigest = usesMtime ? `${stat.hash}@${st.mtimeMs}` : stat.hash;
   const record: ArticleResult['record'] = {
     id: task.id,
     kind: 'entry',
@@ -115,7 +121,7 @@ export function runArticleTask(task: ArticleTask, ctx: TaskContext, dirs: Set<st
     if (hash === task.page.prevHash) result.page = { path: pagePath, file: { hash, size: body.length, mtimeMs: 0 }, written: false };
     else {
       try {
-        result.page = { path: pagePath, file: { hash, ...writeAtomic(ctx.outDir, pagePath, body, dirs) }, written: true };
+        result.page = { path: pagePath, file: { hash, ...writeAtomic(ctx.outDir, pagePath, body, dirs, task.page.prevHash === undefined) }, written: true };
       } catch (e) {
         result.ioError = `cannot write ${path.join(ctx.outDir, pagePath)}: ${(e as Error).message}`;
       }

@@ -41,11 +41,16 @@ function writeAll(fd: number, body: Uint8Array): { size: number; mtimeMs: number
 /**
  * Writes `body` to `outDir/rel` so that a reader never sees half of a file that was there: a new
  * file is created in place (O_EXCL), an existing one is replaced by a rename from TMP_DIR.
- * `dirs` remembers folders known to exist. Returns the new file's stat.
+ * `dirs` remembers folders known to exist; `likelyNew` says to make the folder first. Returns the new file's stat.
  */
-export function writeAtomic(outDir: string, rel: string, body: Uint8Array, dirs: Set<string>): { size: number; mtimeMs: number } {
+export function writeAtomic(outDir: string, rel: string, body: Uint8Array, dirs: Set<string>, likelyNew = false): { size: number; mtimeMs: number } {
   const file = path.join(outDir, rel);
   const dir = path.dirname(file);
+  if (likelyNew && !dirs.has(dir)) {
+    // A file nobody wrote before usually has no folder yet either: one mkdir, no failed open.
+    mkdirSync(dir, { recursive: true });
+    dirs.add(dir);
+  }
   let fd: number;
   try {
     fd = openSync(file, 'wx');

@@ -37,7 +37,7 @@ export interface FolderBuildOptions {
   cacheDir: string | null;
   /** Build an empty site from an empty or missing content folder instead of refusing. */
   allowEmpty?: boolean;
-  /** Worker threads for large builds (default: the machine's parallelism). */
+  /** Worker threads for large builds (default: the machine's parallelism; 0: everything in this thread). */
   workers?: number;
   /** Overrides the code fingerprint (tests: "a new version of Syndic"). */
   fingerprint?: string;
@@ -146,18 +146,20 @@ const itemOrder = (a: Item, b: Item) => compareEntries({ date: a.rec.date!, id: 
 /** A local build engine for one content folder and one output folder; `build()` may be called again (watch mode). */
 export class FolderBuilder {
   private readonly opts: FolderBuildOptions;
+  private readonly fingerprint: string;
   private readonly key: string;
   private state: BuildState | null | undefined;
   private manifest: Map<string, FileRecord> | undefined;
   /** Entries kept from the previous build (watch mode): those that were in some node's top. */
-  private kept = new Map<string, Entry>();
+  private kept = new Map<string, { digest: string; entry: Entry }>();
   private pool: WorkerPool | undefined;
   private readonly dirs = new Set<string>();
   private inline: typeof import('./article-task.js') | undefined;
 
   constructor(opts: FolderBuildOptions) {
     this.opts = { ...opts, contentDir: path.resolve(opts.contentDir), outDir: path.resolve(opts.outDir), cacheDir: opts.cacheDir && path.resolve(opts.cacheDir) };
-    this.key = stateKey(opts.fingerprint ?? codeFingerprint(), opts.settings);
+    this.fingerprint = opts.fingerprint ?? codeFingerprint();
+    this.key = stateKey(this.fingerprint, opts.settings);
   }
 
   private get ctx(): TaskContext {
@@ -167,9 +169,16 @@ export class FolderBuilder {
   /** Runs tasks on the workers when there are many, else here. */
   private async runTasks(tasks: ArticleTask[], onResult: (r: ArticleResult) => void): Promise<void> {
     if (!tasks.length) return;
-    if (tasks.length > INLINE_MAX && (this.opts.workers ?? os.availableParallelism()) > 1) {
-      this.pool ??= new WorkerPool(this.ctx, this.opts.workers);
-      await this.pool.run(tasks, onResult);
+    const workers = this.opts.workers ?? os.availableParallelism();
+    if (tasks.length > INLINE_MAX && workers > 0) {
+      this.pool ??= await WorkerPool.start(this.ctx, this.fingerprint, workers);
+      try {
+        await this.pool.run(tasks, onResult);
+      } catch (e) {
+        // A pool that failed once is not trusted again (a watch session makes a new one).
+        await this.close();
+        throw e;
+      }
       return;
     }
     this.inline ??= await import('./article-task.js');
@@ -239,7 +248,7 @@ export class FolderBuilder {
     const offer = (rel: string, rec: ArticleRecord, entry?: Entry) => {
       if (rec.kind !== 'entry') return;
       const kept = this.kept.get(rel);
-      const item: Item = { rel, rec, entry: entry ?? (kept && rec.digest === digestOf(kept) ? kept : undefined), refs: 0 };
+      const item: Item = { rel, rec, entry: entry ?? (kept && kept.digest === rec.digest ? kept.entry : undefined), refs: 0 };
       const catsKey = JSON.stringify(rec.categories ?? []);
       let its = nodesByCategories.get(catsKey);
       if (!its) nodesByCategories.set(catsKey, (its = entryNodes({ categories: rec.categories ?? [] }).map((p) => [p, nodeKey(p)])));
@@ -441,7 +450,7 @@ export class FolderBuilder {
     }
     // Keep the entries that nodes list now, for the next build of a watch session.
     this.kept = new Map();
-    for (const n of nodes.values()) for (const i of n.top) if (i.entry) this.kept.set(i.rel, i.entry);
+    for (const n of nodes.values()) for (const i of n.top) if (i.entry) this.kept.set(i.rel, { digest: i.rec.digest!, entry: i.entry });
 
     const sortedRecs = [...records.entries()].sort(([a], [b]) => byRel(a, b));
     return {
@@ -459,13 +468,6 @@ export class FolderBuilder {
       ms: performance.now() - started,
     };
   }
-}
-
-const digestCache = new WeakMap<Entry, string>();
-function digestOf(e: Entry): string {
-  let d = digestCache.get(e);
-  if (!d) digestCache.set(e, (d = digest(JSON.stringify(e))));
-  return d;
 }
 
 /** A manifest path the build may touch: relative, inside the folder. */

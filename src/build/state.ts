@@ -58,9 +58,18 @@ export function codeFingerprint(): string {
   } catch {
     parts.push('syndic@unknown');
   }
-  const ext = path.extname(fileURLToPath(import.meta.url));
+  // This module's own file too: when Syndic is bundled into one file, that file holds all the code.
+  const self = fileURLToPath(import.meta.url);
+  parts.push(readFileSync(self, 'utf8'));
+  const ext = path.extname(self);
   for (const dir of [path.join(here, '../core'), here]) {
-    for (const f of readdirSync(dir).filter((f) => f.endsWith(ext)).sort()) parts.push(f, readFileSync(path.join(dir, f), 'utf8'));
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const f of names.filter((f) => f.endsWith(ext)).sort()) parts.push(f, readFileSync(path.join(dir, f), 'utf8'));
   }
   return digest(parts.join('\0'));
 }

@@ -100,6 +100,8 @@ export function assetRefs(entry: { id: string; contentHtml: string; image?: { ur
   // The cleaner writes URLs as WHATWG URL serialises them (lower-case host, default port dropped).
   const root = new URL(`${siteUrl}/`).href;
   const base = `${root}articles/`;
+  // Most articles link nothing of their own site: one substring search says so.
+  if (!entry.contentHtml.includes(base) && !entry.image?.url.startsWith(base)) return [];
   const urls: string[] = [];
   for (const m of entry.contentHtml.matchAll(URL_ATTR)) urls.push(m[1]!);
   for (const m of entry.contentHtml.matchAll(SRCSET_ATTR)) for (const c of m[1]!.split(',')) urls.push(c.trim().split(/\s+/)[0] ?? '');
