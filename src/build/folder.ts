@@ -52,6 +52,8 @@ export interface FolderBuildResult {
   rejected: ArticleError[];
   /** Warnings, in article path order. */
   warnings: string[];
+  /** The warnings and rejections of the articles parsed in this build only (a watch session prints these). */
+  fresh: { warnings: string[]; rejected: ArticleError[] };
   /** Articles parsed in this build (the rest came from the cache). */
   processed: number;
   written: string[];
@@ -155,6 +157,7 @@ export class FolderBuilder {
   private pool: WorkerPool | undefined;
   private readonly dirs = new Set<string>();
   private inline: typeof import('./article-task.js') | undefined;
+  private unsaved = false;
 
   constructor(opts: FolderBuildOptions) {
     this.opts = { ...opts, contentDir: path.resolve(opts.contentDir), outDir: path.resolve(opts.outDir), cacheDir: opts.cacheDir && path.resolve(opts.cacheDir) };
@@ -190,7 +193,31 @@ export class FolderBuilder {
     this.pool = undefined;
   }
 
-  async build(): Promise<FolderBuildResult> {
+  /**
+   * Writes the output's manifest and the cache state of the last build, then removes the temporary
+   * folder. build() does it unless told not to (a watch session reloads pages first).
+   */
+  persist(): void {
+    if (!this.unsaved || !this.manifest || !this.state) return;
+    const { outDir } = this.opts;
+    try {
+      mkdirSync(path.join(outDir, TMP_DIR), { recursive: true });
+      writeManifest(outDir, this.manifest, this.dirs);
+    } catch (e) {
+      throw new IoError(`cannot write the manifest (${errno(e)}), ${outDir}, check the output folder's permissions and free space`);
+    }
+    if (this.opts.cacheDir) {
+      try {
+        saveState(stateFile(this.opts.cacheDir, outDir), this.state);
+      } catch {
+        // The cache is an optimisation: a build that cannot save it is still a good build.
+      }
+    }
+    rmSync(path.join(outDir, TMP_DIR), { recursive: true, force: true });
+    this.unsaved = false;
+  }
+
+  async build(options: { persist?: boolean } = {}): Promise<FolderBuildResult> {
     const started = performance.now();
     const { contentDir, outDir, settings } = this.opts;
     const listing = preflight(this.opts);
@@ -272,6 +299,7 @@ export class FolderBuilder {
 
     let done = 0;
     let processed = 0;
+    const parsedNow = new Set<string>();
     const pageResult = (r: ArticleResult) => {
       if (r.ioError) ioFail(r.ioError);
       if (!r.page) return;
@@ -291,6 +319,7 @@ export class FolderBuilder {
       if (r.same) rec = { ...old!.articles[r.rel]!, ...r.stat, readAt: r.stat.readAt };
       else {
         processed++;
+        parsedNow.add(r.rel);
         rec = { ...r.record!, ...r.stat };
       }
       records.set(r.rel, rec);
@@ -432,32 +461,23 @@ export class FolderBuilder {
       }
       deleted.push(rel);
     }
-    try {
-      writeManifest(outDir, next, this.dirs);
-    } catch (e) {
-      ioFail(`cannot write the manifest in ${outDir} (${errno(e)})`);
-    }
     this.manifest = next;
-    rmSync(path.join(outDir, TMP_DIR), { recursive: true, force: true });
-
     this.state = { format: 1, key: this.key, contentDir, articles: Object.fromEntries(records), nodes: nodeStates };
-    if (file) {
-      try {
-        saveState(file, this.state);
-      } catch {
-        // The cache is an optimisation: a build that cannot save it is still a good build.
-      }
-    }
+    this.unsaved = true;
+    if (options.persist !== false) this.persist();
     // Keep the entries that nodes list now, for the next build of a watch session.
     this.kept = new Map();
     for (const n of nodes.values()) for (const i of n.top) if (i.entry) this.kept.set(i.rel, { digest: i.rec.digest!, entry: i.entry });
 
     const sortedRecs = [...records.entries()].sort(([a], [b]) => byRel(a, b));
+    const rejectedOf = (recs: typeof sortedRecs) => recs.filter(([, r]) => r.kind === 'rejected').map(([rel, r]) => new ArticleError(rel, r.error!.reason, r.error!.line));
+    const freshRecs = sortedRecs.filter(([rel, r]) => parsedNow.has(rel) || (r.kind === 'rejected' && !r.hash && !old?.articles[rel]));
     return {
+      fresh: { warnings: [...freshRecs.flatMap(([, r]) => r.warnings), ...assetWarnings], rejected: rejectedOf(freshRecs) },
       articles: listing.articles.length,
       published: entryRels.length,
       drafts: sortedRecs.filter(([, r]) => r.kind === 'draft').map(([rel]) => rel),
-      rejected: sortedRecs.filter(([, r]) => r.kind === 'rejected').map(([rel, r]) => new ArticleError(rel, r.error!.reason, r.error!.line)),
+      rejected: rejectedOf(sortedRecs),
       warnings: [...sortedRecs.flatMap(([, r]) => r.warnings), ...assetWarnings],
       processed,
       written: written.sort(byRel),

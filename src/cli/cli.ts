@@ -6,6 +6,7 @@ import { FEED_FILES } from '../core/layout.js';
 import type { Settings } from '../core/settings.js';
 import { runBuild, type BuildCommandOptions } from './build-command.js';
 import { createServer, listen } from './serve.js';
+import { runStart } from './watch.js';
 
 const USAGE = `Usage: syndic <command> [options]
 
@@ -81,13 +82,12 @@ export async function main(argv: string[]): Promise<number> {
     case 'build':
       return runBuild(buildOptions, settings);
     case 'start':
+      return runStart({ ...buildOptions, port: Number(values.port), host: String(values.host) }, settings);
     case 'serve': {
-      const status = command === 'start' ? await runBuild(buildOptions, settings) : 0;
       const url = await listen(createServer(path.resolve(values.out)), Number(values.port), values.host);
       console.log(`\nServing ${path.resolve(values.out)} on ${url}/`);
       for (const f of Object.values(FEED_FILES)) console.log(`  ${url}/${f}`);
       console.log(`  ${url}/categories/<category>/.../rss.xml (one folder per category node)\nPress Ctrl+C to stop.`);
-      if (status !== 0) console.error('Some articles were rejected (see above); the others are served.');
       return new Promise<number>(() => {}); // serve until interrupted
     }
     case 'rebuild':
