@@ -9,6 +9,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { FEED_FILES } from '../core/layout.js';
 import { closest, isLoopbackUrl, type Settings } from '../core/settings.js';
 import { ConfigError, EXIT, IoError, SyndicError, UsageError } from '../errors.js';
+import { runStart } from './watch.js';
 import { runBuild } from './build-command.js';
 import { runCheck } from './check.js';
 import { CONFIG_FILE, loadConfig } from './config.js';
@@ -170,6 +171,8 @@ function program(done: (code: number) => void): Command {
     .action(async (o: { content: string; out: string; allowEmpty?: boolean; cacheDir?: string; port: number; host: string; watch?: boolean }, cmd: Command) => {
       const settings = await settingsFor(cmd);
       const options = { content: o.content, out: o.out, allowEmpty: !!o.allowEmpty, watch: !!o.watch, ...(o.cacheDir !== undefined ? { cacheDir: o.cacheDir } : {}) };
+      // --watch: build, serve, and rebuild + reload pages on every change (src/cli/watch.ts).
+      if (o.watch) return done(await runStart({ ...options, port: o.port, host: o.host }, settings));
       const status = await runBuild(options, settings);
       if (status >= EXIT.usage) return done(status); // the build failed (its error is printed): nothing to serve
       await serveFolder(o.out, o.port, o.host, status !== 0);

@@ -1,10 +1,11 @@
 // Local static server for the public folder (serve-static), sending what CloudFront would: our
 // Content-Types and Cache-Control, S3-style ETags (quoted MD5 of the bytes, so a reader's cached ETag
 // means the same thing here and on S3), Last-Modified, and 304 answers to conditional GETs.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import serveStaticFiles from 'serve-static';
+import { assetContentType } from '../core/assets.js';
 import { CONTENT_TYPES, LONG_CACHE, SHORT_CACHE } from '../core/site.js';
 import { etagOf } from '../store/etag.js';
 
@@ -31,9 +32,9 @@ const TYPES: [RegExp, string][] = [
 export function headersFor(relativePath: string): { contentType: string; cacheControl: string } {
   const p = relativePath.replace(/^\/+/, '');
   const lower = p.toLowerCase();
-  const contentType = TYPES.find(([re]) => re.test(lower))?.[1] ?? 'application/octet-stream';
-  // Article pages change only with their article; everything else lists many articles.
-  return { contentType, cacheControl: p.startsWith('articles/') && lower.endsWith('.html') ? LONG_CACHE : SHORT_CACHE };
+  const contentType = TYPES.find(([re]) => re.test(lower))?.[1] ?? assetContentType(lower) ?? 'application/octet-stream';
+  // Article pages and their assets change only with their article; everything else lists many articles.
+  return { contentType, cacheControl: p.startsWith('articles/') ? LONG_CACHE : SHORT_CACHE };
 }
 
 /**
@@ -47,7 +48,32 @@ export function browserViewType(contentType: string, secFetchDest: string | unde
     : contentType;
 }
 
-export function createServer(root: string): http.Server {
+/** What `syndic start --watch` adds to the server: its own routes, and a change to served HTML. */
+export interface ServeHooks {
+  /** Answers the request and returns true, or returns false to let the files answer. */
+  route?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
+  /** Rewrites every HTML page as served (never the file itself). */
+  transformHtml?: (html: string) => string;
+}
+
+/** The HTML file a GET of this URL path would serve (`/a/` → `/a/index.html`), or null. */
+function htmlFile(dir: string, url: string): string | null {
+  let p: string;
+  try {
+    p = decodeURIComponent(new URL(url, 'http://x').pathname);
+  } catch {
+    return null;
+  }
+  // Hidden files and `..` are never served (serve-static answers those).
+  if (p.includes('\0') || p.split('/').some((s) => s === '..' || s.startsWith('.'))) return null;
+  const rel = p.endsWith('/') ? p + 'index.html' : p;
+  if (!rel.toLowerCase().endsWith('.html')) return null;
+  const file = path.join(dir, rel);
+  if (!file.startsWith(dir + path.sep)) return null;
+  return statSync(file, { throwIfNoEntry: false })?.isFile() ? file : null;
+}
+
+export function createServer(root: string, hooks: ServeHooks = {}): http.Server {
   const dir = path.resolve(root);
   const serveStatic = serveStaticFiles(dir, {
     index: ['index.html'],
@@ -65,6 +91,8 @@ export function createServer(root: string): http.Server {
       res.setHeader('ETag', etagOf(readFileSync(file)));
       res.setHeader('Access-Control-Allow-Origin', '*');
       res.setHeader('X-Content-Type-Options', 'nosniff');
+      // An SVG opened on its own is a document that could run script: not from this origin.
+      if (contentType === 'image/svg+xml') res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
     },
   });
   return http.createServer((req, res) => {
@@ -72,6 +100,17 @@ export function createServer(root: string): http.Server {
     // rule for caches, not origins; fetch() adds it to every conditional request. S3 ignores it.
     delete req.headers['cache-control'];
     delete req.headers.pragma;
+    if (hooks.route?.(req, res)) return;
+    if (hooks.transformHtml && (req.method === 'GET' || req.method === 'HEAD')) {
+      const file = htmlFile(dir, req.url ?? '/');
+      if (file) {
+        // Changed on every rebuild: never cached, so a reload shows the new page.
+        const body = Buffer.from(hooks.transformHtml(readFileSync(file, 'utf8')));
+        res.writeHead(200, { 'Content-Type': CONTENT_TYPES.html, 'Content-Length': body.length, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+        res.end(req.method === 'HEAD' ? undefined : body);
+        return;
+      }
+    }
     serveStatic(req, res, () => {
       const status = req.method === 'GET' || req.method === 'HEAD' ? 404 : 405;
       res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...(status === 405 ? { Allow: 'GET, HEAD' } : {}) });

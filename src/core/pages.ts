@@ -76,6 +76,7 @@ footer{margin-top:2.5rem;padding-top:.75rem;border-top:1px solid var(--line)}
 
 // Date and time in the site's zone, built from numeric parts so the bytes do not depend on locale data.
 const dateFormats = new Map<string, Intl.DateTimeFormat>();
+const EN_US = /^(\d{2})\/(\d{2})\/(\d{4}), (\d{2}):(\d{2})$/;
 export function displayDate(iso: string, timeZone: string): string {
   let f = dateFormats.get(timeZone);
   if (!f) {
@@ -84,6 +85,9 @@ export function displayDate(iso: string, timeZone: string): string {
   }
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
+  // format() is several times faster than formatToParts(); its en-US shape is checked, never assumed.
+  const m = EN_US.exec(f.format(d));
+  if (m) return `${m[3]}-${m[1]}-${m[2]} ${m[4]}:${m[5]}`;
   const p: Record<string, string> = {};
   for (const part of f.formatToParts(d)) p[part.type] = part.value;
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;

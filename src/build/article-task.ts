@@ -1,0 +1,131 @@
+// One article's share of a local build, the same in a worker thread and inline: read its bytes,
+// skip everything if they are the ones already known, else parse → clean → entry, render its page
+// and write the page only if its bytes changed. Returns what the build needs to place the article
+// in feeds (small), plus the whole entry for the feeds that may list it.
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ArticleError } from '../core/article.js';
+import { assetRefs } from '../core/assets.js';
+import { entryNodes, nodeKey, slugify, type NodePath } from '../core/categories.js';
+import type { Entry } from '../core/entry.js';
+import { articlePagePath } from '../core/layout.js';
+import { processArticle } from '../core/pipeline.js';
+import type { Settings } from '../core/settings.js';
+import { renderArticleFiles } from '../core/site.js';
+import { digest, writeAtomic, type FileRecord } from './files.js';
+import type { ArticleRecord } from './state.js';
+
+export interface TaskContext {
+  settings: Settings;
+  contentDir: string;
+  outDir: string;
+}
+
+export interface ArticleTask {
+  /** Path under the content folder. */
+  rel: string;
+  id: string;
+  /** Digest of the bytes at the last build. */
+  knownHash?: string;
+  /** Equal bytes: return `same` and do nothing else (the old record and page stand). */
+  reuseIfSame?: boolean;
+  /** Render the page: with these slugs per node key (else each name's own slug), compared with the page's last digest. */
+  page?: { prevHash?: string; slugs?: Record<string, string[]> };
+  /** Send the whole entry back even when the bytes are known. */
+  wantEntry?: boolean;
+}
+
+export interface ArticleResult {
+  rel: string;
+  /** The bytes equal `knownHash` and nothing else was asked: keep the old record (stat refreshed). */
+  same: boolean;
+  stat: { size: number; mtimeMs: number; ino: number; readAt: number; hash: string };
+  /** The new record, unless `same`. */
+  record?: Omit<ArticleRecord, 'size' | 'mtimeMs' | 'ino' | 'readAt' | 'hash'>;
+  entry?: Entry;
+  /** The page, when rendered; `written` false when its bytes were the ones already there. */
+  page?: { path: string; file: FileRecord; written: boolean };
+  /** An I/O error on this article's page (the build stops on it). */
+  ioError?: string;
+  /** The file was gone when read (deleted since the listing): no longer an article. */
+  gone?: boolean;
+}
+
+/** The slugs a name gets when none of its siblings collides with it (the common case). */
+export const ownSlugs = (p: NodePath): string[] => p.map(slugify);
+
+/** Digest of the slugs of an article's nodes: with the entry's digest, all its page is rendered from. */
+export function slugSignature(categories: readonly (readonly string[])[], slugsOf: (p: NodePath) => readonly string[]): string {
+  return digest(JSON.stringify(entryNodes({ categories }).map(slugsOf)));
+}
+
+export function runArticleTask(task: ArticleTask, ctx: TaskContext, dirs: Set<string>): ArticleResult {
+  const file = path.join(ctx.contentDir, task.rel);
+  let bytes: Buffer;
+  let st;
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      st = fstatSync(fd);
+      bytes = readFileSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const stat = { size: 0, mtimeMs: 0, ino: 0, readAt: Date.now(), hash: '' };
+    if (code === 'ENOENT' || code === 'EISDIR') return { rel: task.rel, same: false, stat, gone: true };
+    return { rel: task.rel, same: false, stat, record: { id: task.id, kind: 'rejected', warnings: [], error: { reason: `could not be read: ${(e as Error).message}` } } };
+  }
+  const stat = { size: bytes.length, mtimeMs: st.mtimeMs, ino: st.ino, readAt: Date.now(), hash: digest(bytes) };
+  if (task.reuseIfSame && stat.hash === task.knownHash) return { rel: task.rel, same: true, stat };
+
+  const uploadedAt = st.mtime;
+  const processed = processArticle({ id: task.id, file: task.rel, bytes, uploadedAt }, ctx.settings);
+  // The upload time stands in for a missing date (and its warning names it): such a result holds
+  // only for that mtime.
+  const iso = uploadedAt.toISOString();
+  const warnings = processed.kind === 'rejected' ? [] : processed.warnings;
+  const usesMtime =
+    warnings.some((w) => w.includes(iso)) || (processed.kind === 'entry' && (processed.entry.date === iso || processed.entry.updated === iso)) || undefined;
+  if (processed.kind === 'rejected') {
+    const e: ArticleError = processed.error;
+    return { rel: task.rel, same: false, stat, record: { id: task.id, kind: 'rejected', warnings: [], error: { reason: e.reason, ...(e.line ? { line: e.line } : {}) }, usesMtime } };
+  }
+  if (processed.kind === 'draft') return { rel: task.rel, same: false, stat, record: { id: task.id, kind: 'draft', warnings, usesMtime } };
+
+  const entry = processed.entry;
+  // The entry is a function of the bytes (and the mtime, if used) under the cache key's code and
+  // settings: that names it, with no need to hash it.
+  const entryDigest = usesMtime ? `${stat.hash}@${st.mtimeMs}` : stat.hash;
+  const record: ArticleResult['record'] = {
+    id: task.id,
+    kind: 'entry',
+    warnings: processed.warnings,
+    usesMtime,
+    date: entry.date,
+    categories: entry.categories,
+    digest: entryDigest,
+    assets: assetRefs(entry, ctx.settings.siteUrl).map((a) => [a.publicPath, a.sourcePath]),
+  };
+  const result: ArticleResult = { rel: task.rel, same: false, stat, record, entry };
+  if (task.page) {
+    const given = task.page.slugs;
+    const slugsOf = (p: NodePath) => given?.[nodeKey(p)] ?? ownSlugs(p);
+    record.pageDigest = `${entryDigest}:${slugSignature(entry.categories, slugsOf)}`;
+    const tree = entryNodes(entry).map((p) => ({ path: p, slugs: slugsOf(p), count: 0 }));
+    const [page] = renderArticleFiles(entry, tree, ctx.settings);
+    const body = Buffer.from(page!.body);
+    const hash = digest(body);
+    const pagePath = articlePagePath(task.id);
+    if (hash === task.page.prevHash) result.page = { path: pagePath, file: { hash, size: body.length, mtimeMs: 0 }, written: false };
+    else {
+      try {
+        result.page = { path: pagePath, file: { hash, ...writeAtomic(ctx.outDir, pagePath, body, dirs, task.page.prevHash === undefined) }, written: true };
+      } catch (e) {
+        result.ioError = `cannot write ${path.join(ctx.outDir, pagePath)}: ${(e as Error).message}`;
+      }
+    }
+  }
+  return result;
+}

@@ -1,0 +1,506 @@
+// The local build: a folder of articles → the public files in an output folder, the same bytes as
+// buildSite over every entry (the pure core renders everything), but
+// - incremental: a persistent cache (state.ts) says which articles, pages and feeds are unchanged,
+//   so an unchanged rebuild reads no article and writes no file;
+// - parallel: worker threads read, parse, clean and render article pages (article-task.ts); this
+//   thread keeps only what feeds need: a small record per article, and the whole entry only while
+//   it is among some node's newest (streamed top-k), so memory does not grow with the archive;
+// - safe: it writes only below the output folder, through a temporary folder and a rename, and
+//   deletes only files its manifest says an earlier build wrote there (files.ts).
+import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ArticleError } from '../core/article.js';
+import { assignSlugPaths, entryNodes, nodeKey, type NodePath } from '../core/categories.js';
+import { compareEntries, type Entry } from '../core/entry.js';
+import { articleIdFromPath, articlePagePath } from '../core/layout.js';
+import type { Settings } from '../core/settings.js';
+import { renderNodeFiles, renderSiteFiles, type NodeSummary, type OutFile } from '../core/site.js';
+import { isAssetPath } from '../core/assets.js';
+import { IoError, UsageError } from '../errors.js';
+import { oversizeError } from './publish.js';
+import { slugSignature, type ArticleResult, type ArticleTask, type TaskContext } from './article-task.js';
+import { digest, intactFiles, readManifest, removeOwned, removeStaleTemporaries, TMP_DIR, writeAtomic, writeManifest, type FileRecord } from './files.js';
+import { WorkerPool } from './pool.js';
+import { codeFingerprint, loadState, saveState, stateFile, stateKey, type ArticleRecord, type BuildState } from './state.js';
+
+/** Below this many articles to process, this thread does them itself: starting workers costs more. */
+const INLINE_MAX = 200;
+/** A file whose mtime is this close to when it was read may have changed again in the same clock tick. */
+const RACY_MS = 2000;
+
+export interface FolderBuildOptions {
+  contentDir: string;
+  outDir: string;
+  settings: Settings;
+  /** The cache folder (state files), or null for none (every build is cold). */
+  cacheDir: string | null;
+  /** Build an empty site from an empty or missing content folder instead of refusing. */
+  allowEmpty?: boolean;
+  /** Worker threads for large builds (default: the machine's parallelism; 0: everything in this thread). */
+  workers?: number;
+  /** Overrides the code fingerprint (tests: "a new version of Syndic"). */
+  fingerprint?: string;
+  onProgress?: (p: { done: number; total: number }) => void;
+}
+
+export interface FolderBuildResult {
+  /** Article files found. */
+  articles: number;
+  published: number;
+  drafts: string[];
+  rejected: ArticleError[];
+  /** Warnings, in article path order. */
+  warnings: string[];
+  /** The warnings and rejections of the articles parsed in this build only (a watch session prints these). */
+  fresh: { warnings: string[]; rejected: ArticleError[] };
+  /** Articles parsed in this build (the rest came from the cache). */
+  processed: number;
+  written: string[];
+  unchanged: number;
+  deleted: string[];
+  /** Assets published (copied or unchanged). */
+  assets: number;
+  /** Stale temporary files removed before building. */
+  staleTemporaries: number;
+  ms: number;
+}
+
+interface Listing {
+  articles: { rel: string; id: string; size: number; mtimeMs: number; ino: number }[];
+  assets: Map<string, { size: number; mtimeMs: number }>;
+}
+
+/** Every article and asset file under the content folder (hidden files and folders skipped), in path order. */
+function listContent(contentDir: string, exclude: readonly string[]): Listing {
+  const out: Listing = { articles: [], assets: new Map() };
+  const walk = (dir: string, prefix: string) => {
+    for (const ent of readdirSync(dir, { withFileTypes: true })) {
+      if (ent.name.startsWith('.')) continue;
+      const rel = prefix + ent.name;
+      // The output (and cache) folder may sit inside the content folder (`--content .`): never read back.
+      if (ent.isDirectory()) {
+        if (!exclude.includes(path.join(dir, ent.name))) walk(path.join(dir, ent.name), rel + '/');
+      } else if (ent.isFile()) {
+        const id = articleIdFromPath(rel);
+        if (id === null && !isAssetPath(rel)) continue;
+        const st = statSync(path.join(dir, ent.name), { throwIfNoEntry: false });
+        if (!st) continue;
+        if (id !== null) out.articles.push({ rel, id, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
+        else out.assets.set(rel, { size: st.size, mtimeMs: st.mtimeMs });
+      }
+    }
+  };
+  walk(contentDir, '');
+  out.articles.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  return out;
+}
+
+const errno = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+
+/** The content folder must exist and hold articles (unless allowEmpty); the output must be writable. */
+function preflight(opts: FolderBuildOptions): Listing {
+  const { contentDir, outDir } = opts;
+  const st = statSync(contentDir, { throwIfNoEntry: false });
+  let listing: Listing = { articles: [], assets: new Map() };
+  if (!st) {
+    if (!opts.allowEmpty) throw new UsageError(`content folder not found, ${contentDir}, create it or pass --content <dir> (or --allow-empty to build an empty site)`);
+  } else if (!st.isDirectory()) {
+    throw new UsageError(`content folder is not a folder, ${contentDir}, pass --content <dir> with a folder of articles`);
+  } else {
+    try {
+      listing = listContent(contentDir, [outDir, ...(opts.cacheDir ? [opts.cacheDir] : [])]);
+    } catch (e) {
+      throw new IoError(`cannot read the content folder (${errno(e)}), ${contentDir}, check its permissions`);
+    }
+    if (!listing.articles.length && !opts.allowEmpty)
+      throw new UsageError(`no articles (.md, .markdown, .html) in the content folder, ${contentDir}, add one or pass --allow-empty to build an empty site`);
+  }
+  // Writable before any article is parsed: create the folder and its temporary folder, write a probe.
+  try {
+    mkdirSync(path.join(outDir, TMP_DIR), { recursive: true });
+    const probe = path.join(outDir, TMP_DIR, `probe-${process.pid}`);
+    writeFileSync(probe, '');
+    rmSync(probe);
+  } catch (e) {
+    throw new IoError(`output folder is not writable (${errno(e)}), ${outDir}, pass --out <dir> with a folder you can write to`);
+  }
+  return listing;
+}
+
+interface Item {
+  rel: string;
+  rec: ArticleRecord;
+  entry?: Entry;
+  refs: number;
+}
+
+interface NodeAcc {
+  path: NodePath;
+  count: number;
+  /** Newest first, at most feedLimit. */
+  top: Item[];
+}
+
+const byRel = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const itemOrder = (a: Item, b: Item) => compareEntries({ date: a.rec.date!, id: a.rec.id }, { date: b.rec.date!, id: b.rec.id });
+
+/** A local build engine for one content folder and one output folder; `build()` may be called again (watch mode). */
+export class FolderBuilder {
+  private readonly opts: FolderBuildOptions;
+  private readonly fingerprint: string;
+  private readonly key: string;
+  private state: BuildState | null | undefined;
+  private manifest: Map<string, FileRecord> | undefined;
+  /** Entries kept from the previous build (watch mode): those that were in some node's top. */
+  private kept = new Map<string, { digest: string; entry: Entry }>();
+  private pool: WorkerPool | undefined;
+  private readonly dirs = new Set<string>();
+  private inline: typeof import('./article-task.js') | undefined;
+  private unsaved = false;
+
+  constructor(opts: FolderBuildOptions) {
+    this.opts = { ...opts, contentDir: path.resolve(opts.contentDir), outDir: path.resolve(opts.outDir), cacheDir: opts.cacheDir && path.resolve(opts.cacheDir) };
+    this.fingerprint = opts.fingerprint ?? codeFingerprint();
+    this.key = stateKey(this.fingerprint, opts.settings);
+  }
+
+  private get ctx(): TaskContext {
+    return { settings: this.opts.settings, contentDir: this.opts.contentDir, outDir: this.opts.outDir };
+  }
+
+  /** Runs tasks on the workers when there are many, else here. */
+  private async runTasks(tasks: ArticleTask[], onResult: (r: ArticleResult) => void): Promise<void> {
+    if (!tasks.length) return;
+    const workers = this.opts.workers ?? os.availableParallelism();
+    if (tasks.length > INLINE_MAX && workers > 0) {
+      this.pool ??= await WorkerPool.start(this.ctx, this.fingerprint, workers);
+      try {
+        await this.pool.run(tasks, onResult);
+      } catch (e) {
+        // A pool that failed once is not trusted again (a watch session makes a new one).
+        await this.close();
+        throw e;
+      }
+      return;
+    }
+    this.inline ??= await import('./article-task.js');
+    for (const t of tasks) onResult(this.inline.runArticleTask(t, this.ctx, this.dirs));
+  }
+
+  async close(): Promise<void> {
+    await this.pool?.close();
+    this.pool = undefined;
+  }
+
+  /**
+   * Writes the output's manifest and the cache state of the last build, then removes the temporary
+   * folder. build() does it unless told not to (a watch session reloads pages first).
+   */
+  persist(): void {
+    if (!this.unsaved || !this.manifest || !this.state) return;
+    const { outDir } = this.opts;
+    try {
+      mkdirSync(path.join(outDir, TMP_DIR), { recursive: true });
+      writeManifest(outDir, this.manifest, this.dirs);
+    } catch (e) {
+      throw new IoError(`cannot write the manifest (${errno(e)}), ${outDir}, check the output folder's permissions and free space`);
+    }
+    if (this.opts.cacheDir) {
+      try {
+        saveState(stateFile(this.opts.cacheDir, outDir), this.state);
+      } catch {
+        // The cache is an optimisation: a build that cannot save it is still a good build.
+      }
+    }
+    rmSync(path.join(outDir, TMP_DIR), { recursive: true, force: true });
+    this.unsaved = false;
+  }
+
+  async build(options: { persist?: boolean } = {}): Promise<FolderBuildResult> {
+    const started = performance.now();
+    const { contentDir, outDir, settings } = this.opts;
+    const listing = preflight(this.opts);
+
+    const file = this.opts.cacheDir ? stateFile(this.opts.cacheDir, outDir) : null;
+    if (this.state === undefined) this.state = file ? loadState(file, this.key, contentDir) : null;
+    const old = this.state;
+    let manifestFound = true;
+    if (!this.manifest) {
+      const m = readManifest(outDir);
+      this.manifest = m.files;
+      manifestFound = m.found;
+    }
+    const staleTemporaries = removeStaleTemporaries(outDir, !manifestFound);
+    mkdirSync(path.join(outDir, TMP_DIR), { recursive: true });
+    this.dirs.clear();
+    const prevFiles = this.manifest;
+    const intact = intactFiles(outDir, prevFiles);
+    const next = new Map<string, FileRecord>();
+    const written: string[] = [];
+    let unchanged = 0;
+    const ioFail = (msg: string): never => {
+      throw new IoError(`${msg}, check the output folder's permissions and free space`);
+    };
+
+    // 1. Which articles are known (same size, mtime and inode as when read), which must be read.
+    const records = new Map<string, ArticleRecord>();
+    const tasks: ArticleTask[] = [];
+    for (const a of listing.articles) {
+      const base = { id: a.id, size: a.size, mtimeMs: a.mtimeMs, ino: a.ino };
+      const tooLarge = oversizeError(a.rel, a.size, settings);
+      if (tooLarge) {
+        records.set(a.rel, { ...base, readAt: 0, hash: '', kind: 'rejected', warnings: [], error: { reason: tooLarge.reason } });
+        continue;
+      }
+      const r = old?.articles[a.rel];
+      if (r && r.hash && r.id === a.id && r.size === a.size && r.mtimeMs === a.mtimeMs && r.ino === a.ino && a.mtimeMs < r.readAt - RACY_MS) {
+        records.set(a.rel, r);
+        continue;
+      }
+      const pagePath = articlePagePath(a.id);
+      tasks.push({
+        rel: a.rel,
+        id: a.id,
+        ...(r?.hash && !r.usesMtime && r.id === a.id ? { knownHash: r.hash, reuseIfSame: r.kind !== 'entry' || intact.has(pagePath) } : {}),
+        page: { ...(intact.has(pagePath) ? { prevHash: intact.get(pagePath)!.hash } : {}) },
+      });
+    }
+
+    // 2. Streamed top-k per node: entries stay in memory only while some node's feed may list them.
+    const k = settings.feedLimit;
+    const nodes = new Map<string, NodeAcc>([[nodeKey([]), { path: [], count: 0, top: [] }]]);
+    // Articles share a few category lists: their nodes and keys are worked out once per list.
+    const nodesByCategories = new Map<string, [NodePath, string][]>();
+    const offer = (rel: string, rec: ArticleRecord, entry?: Entry) => {
+      if (rec.kind !== 'entry') return;
+      const kept = this.kept.get(rel);
+      const item: Item = { rel, rec, entry: entry ?? (kept && kept.digest === rec.digest ? kept.entry : undefined), refs: 0 };
+      const catsKey = JSON.stringify(rec.categories ?? []);
+      let its = nodesByCategories.get(catsKey);
+      if (!its) nodesByCategories.set(catsKey, (its = entryNodes({ categories: rec.categories ?? [] }).map((p) => [p, nodeKey(p)])));
+      for (const [p, key] of its) {
+        let n = nodes.get(key);
+        if (!n) nodes.set(key, (n = { path: p, count: 0, top: [] }));
+        n.count++;
+        const top = n.top;
+        if (top.length === k && itemOrder(item, top[k - 1]!) >= 0) continue;
+        let i = top.length;
+        while (i > 0 && itemOrder(item, top[i - 1]!) < 0) i--;
+        top.splice(i, 0, item);
+        item.refs++;
+        if (top.length > k) {
+          const out = top.pop()!;
+          if (--out.refs === 0) out.entry = undefined;
+        }
+      }
+    };
+    for (const [rel, rec] of records) offer(rel, rec);
+
+    let done = 0;
+    let processed = 0;
+    const parsedNow = new Set<string>();
+    const pageResult = (r: ArticleResult) => {
+      if (r.ioError) ioFail(r.ioError);
+      if (!r.page) return;
+      if (r.page.written) {
+        next.set(r.page.path, r.page.file);
+        written.push(r.page.path);
+      } else {
+        next.set(r.page.path, intact.get(r.page.path)!);
+        unchanged++;
+      }
+    };
+    await this.runTasks(tasks, (r) => {
+      this.opts.onProgress?.({ done: ++done, total: tasks.length });
+      pageResult(r);
+      if (r.gone) return;
+      let rec: ArticleRecord;
+      if (r.same) rec = { ...old!.articles[r.rel]!, ...r.stat, readAt: r.stat.readAt };
+      else {
+        processed++;
+        parsedNow.add(r.rel);
+        rec = { ...r.record!, ...r.stat };
+      }
+      records.set(r.rel, rec);
+      offer(r.rel, rec, r.entry);
+    });
+
+    // 3. Slugs need every node; a page rendered with a name's own slug is redone if a sibling collides.
+    const slugs = assignSlugPaths([...nodes.values()].map((n) => n.path));
+    const slugsOf = (p: NodePath) => slugs.get(nodeKey(p))!;
+    const entryRels = [...records.keys()].filter((rel) => records.get(rel)!.kind === 'entry').sort(byRel);
+    const signatures = new Map<string, string>();
+    const pageTasks: ArticleTask[] = [];
+    for (const rel of entryRels) {
+      const rec = records.get(rel)!;
+      const pagePath = articlePagePath(rec.id);
+      const catsKey = JSON.stringify(rec.categories);
+      let sig = signatures.get(catsKey);
+      if (sig === undefined) signatures.set(catsKey, (sig = slugSignature(rec.categories!, slugsOf)));
+      const expected = `${rec.digest}:${sig}`;
+      if (rec.pageDigest === expected && (next.has(pagePath) || intact.has(pagePath))) {
+        if (!next.has(pagePath)) {
+          next.set(pagePath, intact.get(pagePath)!);
+          unchanged++;
+        }
+        continue;
+      }
+      const own = Object.fromEntries(entryNodes({ categories: rec.categories! }).map((p) => [nodeKey(p), slugsOf(p)]));
+      const prev = next.get(pagePath) ?? intact.get(pagePath);
+      if (next.has(pagePath)) {
+        // Written above with the wrong slugs: it no longer counts as written or unchanged.
+        const w = written.indexOf(pagePath);
+        if (w >= 0) written.splice(w, 1);
+        else unchanged--;
+        next.delete(pagePath);
+      }
+      pageTasks.push({ rel, id: rec.id, knownHash: rec.hash, page: { ...(prev ? { prevHash: prev.hash } : {}), slugs: own } });
+    }
+    await this.runTasks(pageTasks, (r) => {
+      pageResult(r);
+      if (r.gone || !r.record || r.record.kind !== 'entry') return; // changed again meanwhile: the next build sees it
+      const rec = records.get(r.rel)!;
+      records.set(r.rel, { ...rec, pageDigest: r.record.pageDigest });
+    });
+
+    // 4. Node feeds and pages whose inputs changed (or whose files were touched), then the site files.
+    const ordered = [...nodes.values()].sort((a, b) => byRel(slugsOf(a.path).join('/'), slugsOf(b.path).join('/')));
+    const tree: NodeSummary[] = ordered.map((n) => ({ path: n.path, slugs: slugsOf(n.path), count: n.count }));
+    const nodeStates: BuildState['nodes'] = {};
+    const stale: NodeAcc[] = [];
+    const isUnder = (n: NodeSummary, of: NodePath) => n.path.length > of.length && of.every((name, i) => n.path[i] === name);
+    for (const n of ordered) {
+      const key = nodeKey(n.path);
+      const below = n.path.length ? tree.filter((t) => isUnder(t, n.path)) : tree;
+      const d = digest(JSON.stringify([n.path, slugsOf(n.path), n.count, n.top.map((i) => [i.rec.id, i.rec.digest]), below]));
+      const was = old?.nodes[key];
+      if (was?.digest === d && was.files.every((f) => intact.has(f))) {
+        for (const f of was.files) next.set(f, intact.get(f)!);
+        unchanged += was.files.length;
+        nodeStates[key] = was;
+      } else {
+        stale.push(n);
+        nodeStates[key] = { digest: d, files: [] };
+      }
+    }
+    // Entries that a stale node lists but that were not kept in memory: processed again (deterministic).
+    const missing = new Map<string, Item[]>();
+    for (const n of stale) for (const i of n.top) if (!i.entry) missing.set(i.rel, [...(missing.get(i.rel) ?? []), i]);
+    await this.runTasks(
+      [...missing.keys()].sort(byRel).map((rel) => ({ rel, id: records.get(rel)!.id, wantEntry: true })),
+      (r) => {
+        if (r.ioError) ioFail(r.ioError);
+        for (const i of missing.get(r.rel) ?? []) i.entry = r.entry;
+      },
+    );
+    const write = (f: OutFile) => {
+      const body = Buffer.from(f.body);
+      const hash = digest(body);
+      const prev = intact.get(f.path);
+      if (prev?.hash === hash) {
+        next.set(f.path, prev);
+        unchanged++;
+        return;
+      }
+      try {
+        next.set(f.path, { hash, ...writeAtomic(outDir, f.path, body, this.dirs) });
+      } catch (e) {
+        ioFail(`cannot write ${path.join(outDir, f.path)} (${errno(e)})`);
+      }
+      written.push(f.path);
+    };
+    for (const n of stale) {
+      const entries = n.top.map((i) => {
+        if (!i.entry) throw new Error(`internal: ${i.rel} changed while building; build again`);
+        return i.entry;
+      });
+      const files = renderNodeFiles({ path: n.path, slugs: slugsOf(n.path), entries, count: n.count }, tree, settings);
+      for (const f of files) write(f);
+      nodeStates[nodeKey(n.path)]!.files = files.map((f) => f.path);
+    }
+    for (const f of renderSiteFiles(tree, settings)) write(f);
+
+    // 5. Assets the published articles link, copied when their source changed.
+    let assets = 0;
+    const assetWarnings: string[] = [];
+    for (const rel of entryRels) {
+      for (const [pub, src] of records.get(rel)!.assets ?? []) {
+        const s = listing.assets.get(src);
+        if (!s || next.has(pub)) continue;
+        assets++;
+        const prev = intact.get(pub);
+        if (prev?.src && prev.src[0] === src && prev.src[1] === s.size && prev.src[2] === s.mtimeMs) {
+          next.set(pub, prev);
+          unchanged++;
+          continue;
+        }
+        try {
+          const dest = path.join(outDir, pub);
+          mkdirSync(path.dirname(dest), { recursive: true });
+          const tmp = path.join(outDir, TMP_DIR, `asset-${process.pid}-${assets}`);
+          copyFileSync(path.join(contentDir, src), tmp);
+          const st = statSync(tmp);
+          renameSync(tmp, dest);
+          next.set(pub, { hash: '', size: st.size, mtimeMs: st.mtimeMs, src: [src, s.size, s.mtimeMs] });
+          written.push(pub);
+        } catch (e) {
+          assetWarnings.push(`${rel}: asset ${src} could not be published at ${pub} (${errno(e)})`);
+        }
+      }
+    }
+
+    // 6. Files an earlier build wrote that are no longer planned; nothing else is ever removed.
+    const deleted: string[] = [];
+    for (const rel of prevFiles.keys()) {
+      if (next.has(rel) || !safeRelative(rel)) continue;
+      try {
+        removeOwned(outDir, rel);
+      } catch (e) {
+        ioFail(`cannot remove ${path.join(outDir, rel)} (${errno(e)})`);
+      }
+      deleted.push(rel);
+    }
+    this.manifest = next;
+    this.state = { format: 1, key: this.key, contentDir, articles: Object.fromEntries(records), nodes: nodeStates };
+    this.unsaved = true;
+    if (options.persist !== false) this.persist();
+    // Keep the entries that nodes list now, for the next build of a watch session.
+    this.kept = new Map();
+    for (const n of nodes.values()) for (const i of n.top) if (i.entry) this.kept.set(i.rel, { digest: i.rec.digest!, entry: i.entry });
+
+    const sortedRecs = [...records.entries()].sort(([a], [b]) => byRel(a, b));
+    const rejectedOf = (recs: typeof sortedRecs) => recs.filter(([, r]) => r.kind === 'rejected').map(([rel, r]) => new ArticleError(rel, r.error!.reason, r.error!.line));
+    const freshRecs = sortedRecs.filter(([rel, r]) => parsedNow.has(rel) || (r.kind === 'rejected' && !r.hash && !old?.articles[rel]));
+    return {
+      fresh: { warnings: [...freshRecs.flatMap(([, r]) => r.warnings), ...assetWarnings], rejected: rejectedOf(freshRecs) },
+      articles: listing.articles.length,
+      published: entryRels.length,
+      drafts: sortedRecs.filter(([, r]) => r.kind === 'draft').map(([rel]) => rel),
+      rejected: rejectedOf(sortedRecs),
+      warnings: [...sortedRecs.flatMap(([, r]) => r.warnings), ...assetWarnings],
+      processed,
+      written: written.sort(byRel),
+      unchanged,
+      deleted: deleted.sort(byRel),
+      assets,
+      staleTemporaries,
+      ms: performance.now() - started,
+    };
+  }
+}
+
+/** A manifest path the build may touch: relative, inside the folder. */
+function safeRelative(rel: string): boolean {
+  return rel !== '' && !rel.startsWith('/') && !rel.includes('\0') && !rel.includes('\\') && rel.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
+}
+
+/** One build, then the workers are gone. */
+export async function buildFolder(opts: FolderBuildOptions): Promise<FolderBuildResult> {
+  const b = new FolderBuilder(opts);
+  try {
+    return await b.build();
+  } finally {
+    await b.close();
+  }
+}

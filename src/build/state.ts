@@ -1,0 +1,104 @@
+// The local build's persistent cache: for one output folder, what every article was at the last build
+// (keyed by the digest of its bytes, checked against its size, mtime and inode so unchanged files are
+// not even read), what each page and feed was rendered from, all under a key made of Syndic's code
+// and dependency versions and the settings. Any mismatch of that key discards the cache: the next
+// build is a cold one. The folder is safe to delete at any time.
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Settings } from '../core/settings.js';
+import { digest } from './files.js';
+
+/** What the last build knew of one article file. */
+export interface ArticleRecord {
+  id: string;
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  /** When its bytes were read (ms since the epoch): a file changed in the same clock tick is read again. */
+  readAt: number;
+  /** Digest of its bytes; '' when it was rejected unread (too large). */
+  hash: string;
+  kind: 'entry' | 'draft' | 'rejected';
+  warnings: string[];
+  error?: { reason: string; line?: number };
+  /** The result depends on the file's mtime (the upload-time fallback for a missing date). */
+  usesMtime?: boolean;
+  /** Published entries: what feeds and pages need to place it, and the digest of the whole entry. */
+  date?: string;
+  categories?: string[][];
+  digest?: string;
+  /** Digest of what its page was rendered from (entry and the slugs of its nodes). */
+  pageDigest?: string;
+  /** Assets it links: [public path, content path]. */
+  assets?: [string, string][];
+}
+
+export interface BuildState {
+  format: 1;
+  /** Fingerprint of the code and settings the records were made with. */
+  key: string;
+  contentDir: string;
+  articles: Record<string, ArticleRecord>;
+  /** Each node's files and the digest of what they were rendered from, by node key. */
+  nodes: Record<string, { digest: string; files: string[] }>;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/**
+ * Syndic's version, its pinned dependencies, and the source of the modules that shape the output
+ * (the pure core and this engine): a changed template invalidates the cache even without a release.
+ */
+export function codeFingerprint(): string {
+  const parts: string[] = [];
+  try {
+    const pkg = JSON.parse(readFileSync(path.join(here, '../../package.json'), 'utf8')) as { version?: string; dependencies?: Record<string, string> };
+    parts.push(`syndic@${pkg.version}`, JSON.stringify(pkg.dependencies ?? {}));
+  } catch {
+    parts.push('syndic@unknown');
+  }
+  // This module's own file too: when Syndic is bundled into one file, that file holds all the code.
+  const self = fileURLToPath(import.meta.url);
+  parts.push(readFileSync(self, 'utf8'));
+  const ext = path.extname(self);
+  for (const dir of [path.join(here, '../core'), here]) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const f of names.filter((f) => f.endsWith(ext)).sort()) parts.push(f, readFileSync(path.join(dir, f), 'utf8'));
+  }
+  return digest(parts.join('\0'));
+}
+
+/** The cache key: code fingerprint and every setting (keys sorted, so their order in a file does not matter). */
+export function stateKey(fingerprint: string, settings: Settings): string {
+  const sorted = Object.fromEntries(Object.entries(settings).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return digest(`${fingerprint}\0${JSON.stringify(sorted)}`);
+}
+
+/** One state file per output folder, so several outputs can share a cache folder. */
+export function stateFile(cacheDir: string, outDir: string): string {
+  return path.join(cacheDir, `state-${digest(outDir).slice(0, 16)}.json`);
+}
+
+/** The saved state if it was made with this key from this content folder, else null (a cold build). */
+export function loadState(file: string, key: string, contentDir: string): BuildState | null {
+  try {
+    const s = JSON.parse(readFileSync(file, 'utf8')) as BuildState;
+    if (s.format !== 1 || s.key !== key || s.contentDir !== contentDir || !s.articles || !s.nodes) return null;
+    return s;
+  } catch {
+    return null;
+  }
+}
+
+export function saveState(file: string, state: BuildState): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(state));
+  renameSync(tmp, file);
+}
