@@ -4,7 +4,7 @@
 // entry.contentHtml, which clean.ts has already sanitized. No JavaScript, and a CSP that forbids it.
 import { isTagNode, type NodePath } from './categories.js';
 import type { Entry } from './entry.js';
-import type { FeedMeta } from './feeds.js';
+import type { FeedMeta } from './feeds/index.js';
 import type { Settings } from './settings.js';
 import { escapeHtml } from './text.js';
 

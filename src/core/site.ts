@@ -2,7 +2,7 @@
 // Pure: the same entries and settings always give the same files.
 import { assignSlugPaths, entryNodes, isTagNode, nodeDir, nodeKey, nodeLabel, TAG_NODE, type NodePath } from './categories.js';
 import { compareEntries, type Entry } from './entry.js';
-import { renderFeeds, type FeedMeta } from './feeds.js';
+import { renderFeeds, type FeedMeta } from './feeds/index.js';
 import { articlePagePath, FEED_FILES } from './layout.js';
 import { renderOpml } from './opml.js';
 import { renderArticlePage, renderCategoryPage, renderIndexPage, type Crumb, type FeedLinks, type PageNode } from './pages.js';

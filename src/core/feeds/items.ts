@@ -1,12 +1,7 @@
-// One node's entries → RSS 2.0, Atom 1.0 and JSON Feed 1.1. Each format is written by its own file
-// (rss.ts, atom.ts, jsonfeed.ts) from the same items, so the three always agree: same ids, same
-// dates, same content. The formats are written directly (xml.ts escapes) rather than through the
-// `feed` package, which could not express plain-text Atom titles, several enclosures, per-item guids
-// or feed icons without post-processing its output.
-import { renderAtom } from './atom.js';
-import type { Entry } from './entry.js';
-import { renderJsonFeed } from './jsonfeed.js';
-import { renderRss } from './rss.js';
+// What every format reads: a node's feed description (FeedMeta) and its entries as the feeds show
+// them (FeedItem), computed once, so RSS, Atom and JSON Feed always agree: same ids, same dates,
+// same content.
+import type { Entry } from '../entry.js';
 
 export interface FeedMeta {
   title: string;
@@ -114,15 +109,4 @@ export function feedItems(meta: FeedMeta, entries: readonly Entry[]): FeedItem[]
     categories: [...new Set([...e.categories.flat(), ...e.tags])],
     ...(summaryOnly ? (e.excerptHtml ? { excerptHtml: feedHtml(e.excerptHtml) } : {}) : { contentHtml: feedHtml(e.contentHtml) }),
   }));
-}
-
-/** Renders a node's feeds. `entries` are already sorted and cut to the feed limit. */
-export function renderFeeds(meta: FeedMeta, entries: readonly Entry[]): RenderedFeeds {
-  const items = feedItems(meta, entries);
-  const updated = feedUpdated(items);
-  return {
-    rss: renderRss(meta, items, updated),
-    atom: renderAtom(meta, items, updated),
-    json: renderJsonFeed(meta, items),
-  };
 }
