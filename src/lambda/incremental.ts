@@ -192,6 +192,7 @@ export async function processBatch(store: Store, keys: readonly string[], settin
     }
   });
   const live = () => [...ids.values()].filter((s) => !failed.has(s.id));
+  if (!live().length) return done();
 
   // 2. Partitions agree with the records; 3. nodes fold them; 4. the tree takes the nodes' counts.
   const touched = new Map<string, NodePath>([[nodeKey([]), []]]);
@@ -282,7 +283,10 @@ export async function processBatch(store: Store, keys: readonly string[], settin
     }
   });
 
-  for (const s of ids.values()) {
+  return done();
+
+  async function done(): Promise<BatchResult> {
+    for (const s of ids.values()) {
     const status = failed.has(s.id) ? 'failed' : (s.rec?.status ?? 'deleted');
     for (const key of s.eventKeys) {
       const loser = s.listed.length > 1 && s.rec?.key !== key && s.listed.some((o) => o.key === key);
@@ -292,9 +296,11 @@ export async function processBatch(store: Store, keys: readonly string[], settin
     else if (s.rec?.status === 'rejected' && s.rec.error)
       log('error', 'article rejected', { key: s.rec.key, reason: s.rec.error.reason, ...(s.rec.error.line ? { line: s.rec.error.line } : {}) });
     else log('info', `article ${s.rec?.status ?? 'deleted'}`, { key: s.rec?.key ?? s.eventKeys[0], id: s.id, changed: s.changed, written: ctx.effects.written.size, deleted: ctx.effects.deleted.size });
+    }
+    // Done: the marker goes (kept when a key failed, for reconcile and the redelivery).
+    if (![...outcomes.values()].some((o) => o.status === 'failed')) await store.delete(markerKey);
+    return finish();
   }
-  if (![...outcomes.values()].some((o) => o.status === 'failed')) await store.delete(markerKey);
-  return finish();
 
   function finish(): BatchResult {
     const written = [...ctx.effects.written].sort();

@@ -252,7 +252,8 @@ export async function renderNode(
     const summaries = treeSummaries(t);
     const view = viewHash(summaries, path);
     const slugs = slugsOf(summaries, path);
-    const pages = slugs ? JSON.stringify(slugs) : undefined;
+    // The slugs at which every member's page was checked (pages link their category nodes, never the site).
+    const pages = slugs && path.length ? JSON.stringify(slugs) : undefined;
     const recorded = o.value?.files ?? {};
     const covered = !!o.value && o.value.rev >= d.rev && o.value.view === view && (o.value.pages === pages || !pages);
     if (!covered && !renderable(d)) return; // an entry is at another version: its article's invocation renders this node

@@ -79,6 +79,8 @@ interface MapOutput {
 }
 
 interface BatchFile {
+  /** Every article key of the batch (the reduce checks that the whole listing was mapped). */
+  keys: string[];
   articles: MapOutput[];
   /** Error records this batch wrote (content keys). */
   errors: string[];
@@ -169,7 +171,7 @@ export async function rebuildMap(
     if (id === null) continue;
     byId.set(id, [...(byId.get(id) ?? []), o]);
   }
-  const out: BatchFile = { articles: [], errors: [] };
+  const out: BatchFile = { keys: [...byId.values()].flat().map((o) => o.key).sort(), articles: [], errors: [] };
   const errors: [string, ErrorRecord | null][] = [];
   await mapLimit([...byId], parallel, async ([id, mine]) => {
     summary.articles += mine.length;
@@ -274,7 +276,16 @@ export async function rebuildReduce(
 
   // 1. The batches' outputs.
   const batchKeys = (await store.list(batchesDir(epoch))).map((o) => o.key);
-  const files = await mapLimit(batchKeys, parallel, async (k) => (await readJson<BatchFile>(store, k)).value ?? { articles: [], errors: [] });
+  const files = await mapLimit(batchKeys, parallel, async (k) => (await readJson<BatchFile>(store, k)).value ?? { keys: [], articles: [], errors: [] });
+  // Never unpublish what was not mapped: every article key of content/ older than the epoch must be
+  // in some batch (newer keys are uploads its own invocations handle, registered as raced).
+  const opened = (await store.head(EPOCH_KEY))?.lastModified ?? new Date(0);
+  const mapped = new Set(files.flatMap((f) => f.keys));
+  const unmapped = (await store.list(CONTENT_PREFIX)).filter(
+    (o) => idOfKey(o.key) !== null && !mapped.has(o.key) && Math.floor(o.lastModified.getTime() / 1000) < Math.floor(opened.getTime() / 1000),
+  );
+  if (unmapped.length)
+    throw new Error(`rebuild: ${unmapped.length} article keys were not mapped in epoch ${epoch} (first: ${unmapped[0]!.key}); run their map batches again or start a new rebuild`);
   const articles = new Map<string, MapOutput>();
   for (const f of files) for (const a of f.articles) articles.set(a.id, a);
   const errorKeys = new Set(files.flatMap((f) => f.errors).map(errorKey));
@@ -393,7 +404,7 @@ export async function rebuildReduce(
       rev: d.rev,
       view: viewHash(summaries, d.path),
       files: Object.fromEntries(nodeFilesNow.map((f) => [f.path, etagOf(f.body)])),
-      ...(slugs ? { pages: JSON.stringify(slugs) } : {}),
+      ...(slugs && d.path.length ? { pages: JSON.stringify(slugs) } : {}),
     };
     const ok = observedKey(d.path);
     if (!existing.has(ok) || !sameJson((await readJson<NodeObserved>(store, ok)).value, observed)) await write(ok, observed);
@@ -465,7 +476,12 @@ export async function rebuildReduce(
     const cur = await readJson<Epoch>(store, EPOCH_KEY);
     if (cur.value?.n === epoch && cur.value.open) await putJsonIf(store, EPOCH_KEY, { n: epoch, open: false }, cur.etag);
   });
-  await mapLimit(await store.list(epochDir(epoch)), parallel, (o) => store.delete(o.key));
+  // Scratch objects of this epoch and of any older one that never finished.
+  const scratch = (await store.list(REBUILD_STATE)).filter((o) => {
+    const m = /^state\/rebuild\/(\d+)\//.exec(o.key);
+    return m && Number(m[1]) <= epoch;
+  });
+  await mapLimit(scratch, parallel, (o) => store.delete(o.key));
 
   summary.written = [...written].sort();
   summary.deleted.sort();

@@ -99,7 +99,7 @@ function prng(seed: number) {
 
 describe('an invocation killed at any request', () => {
   for (const [si, sc] of SCENARIOS.entries()) {
-    it(`${sc.name}: retried, or reconciled, it converges to the rebuild`, async () => {
+    it(`${sc.name}: retried, or reconciled, it converges to the rebuild`, { timeout: 900_000 }, async () => {
       const bucket = `fault-${sc.name}`;
       const b = await restorable(bucket);
       // The fault-free run: its result must be what a full rebuild makes of the same bucket.

@@ -98,7 +98,7 @@ async function equalsFreshRebuild(store: Store) {
 }
 
 describe('a rebuild racing 30 uploads, edits and deletes', () => {
-  it('interleaved at seven points of the rebuild: 0 lost, 0 resurrected, equal to a fresh rebuild', async () => {
+  it('interleaved at seven points of the rebuild: 0 lost, 0 resurrected, equal to a fresh rebuild', { timeout: 600_000 }, async () => {
     const bucket = 'race-gated';
     const store = await seeded(bucket);
     const todo = changes();
@@ -134,7 +134,7 @@ describe('a rebuild racing 30 uploads, edits and deletes', () => {
     await equalsFreshRebuild(store);
   });
 
-  it('all at once: 0 lost, 0 resurrected, equal to a fresh rebuild', async () => {
+  it('all at once: 0 lost, 0 resurrected, equal to a fresh rebuild', { timeout: 600_000 }, async () => {
     const bucket = 'race-free';
     const store = await seeded(bucket);
     const all = changes();

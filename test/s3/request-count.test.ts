@@ -61,7 +61,7 @@ async function countedUpload(bucket: string) {
 }
 
 describe('request count of one upload', () => {
-  it('is the same with 20 and with 2,000 articles in the bucket', async () => {
+  it('is the same with 20 and with 2,000 articles in the bucket', { timeout: 600_000 }, async () => {
     await seeded('small', 20);
     const large = await seeded('large', 2000);
     expect((await large.list('content/')).length).toBe(2000); // LIST pagination past 1,000 keys works
