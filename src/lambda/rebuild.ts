@@ -60,7 +60,16 @@ export interface ListedItem {
   Etag?: string;
   ETag?: string;
   Size?: number;
-  LastModified?: string | Date;
+  /** Step Functions' S3 ItemReader gives seconds since the epoch (a number); a listing of ours an ISO string or a Date. */
+  LastModified?: string | number | Date;
+}
+
+/** The LastModified of a listed item: a number is seconds since the epoch (the ItemReader's shape). */
+export function listedTime(v: ListedItem['LastModified']): Date {
+  if (v === undefined || v === null) return new Date(0);
+  if (typeof v === 'number') return new Date(v * 1000);
+  const d = new Date(v);
+  return Number.isNaN(d.getTime()) ? new Date(0) : d;
 }
 
 /** What a map batch leaves for the reduce, per article (state/rebuild/<n>/batches/<hash>.json). */
@@ -141,7 +150,7 @@ const infoOf = (i: ListedItem): ObjectInfo => ({
   key: i.Key,
   etag: i.ETag ?? i.Etag ?? '',
   size: i.Size ?? -1,
-  lastModified: i.LastModified ? new Date(i.LastModified) : new Date(0),
+  lastModified: listedTime(i.LastModified),
 });
 
 /**
@@ -338,14 +347,18 @@ export async function rebuildReduce(
       const items = m?.months.get(month) ?? [];
       all.push(...items);
       const pk = partitionKey(path, month);
-      const old = existing.has(pk) ? (await readJson<Partition>(store, pk)).value : null;
-      let rev = old?.rev ?? 0;
-      if (!old || !sameJson(old.items, items)) {
-        if (!old && !items.length) return;
-        rev++;
-        await write(pk, { path, month, rev, items } satisfies Partition);
-      }
-      if (items.length) parts[month] = { n: items.length, rev };
+      // Conditional, rev above whatever is there at the write: a rev always names one content (an
+      // unconditional write could give a raced upload's partition rev to other items).
+      const rev = await retryOnConflict(pk, async (attempt) => {
+        const cur = existing.has(pk) || attempt > 0 ? await readJson<Partition>(store, pk) : { value: null, etag: null };
+        if (cur.value && sameJson(cur.value.items, items)) return cur.value.rev;
+        if (!cur.value && !items.length) return null;
+        const next = (cur.value?.rev ?? 0) + 1;
+        await putJsonIf(store, pk, { path, month, rev: next, items } satisfies Partition, cur.etag);
+        summary.stateWritten++;
+        return next;
+      });
+      if (rev !== null && items.length) parts[month] = { n: items.length, rev };
     });
     all.sort((a, b) => (a.date < b.date ? 1 : a.date > b.date ? -1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const top: TopItem[] = await mapLimit(all.slice(0, settings.feedLimit), parallel, async (i) => {
@@ -353,12 +366,20 @@ export async function rebuildReduce(
       return entry ? { ...i, entry } : { ...i };
     });
     const sortedParts = Object.fromEntries(Object.entries(parts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    const old = oldDesired.get(nodeKey(path));
-    const next: NodeDesired = { path, rev: old?.rev ?? 0, limit: settings.feedLimit, parts: sortedParts, top };
-    if (!old || !sameJson({ ...old, parts: sortByKey(old.parts) }, next)) {
-      next.rev++;
-      await write(desiredKey(path), next);
-    } else next.rev = old.rev;
+    // Conditional, with a rev above the one there at the write (not the one read at the start):
+    // renders take `rendered.rev >= desired.rev` as "these files are this content", so a rev must
+    // never name two contents (a raced fold's rev reused by this write left its files stale).
+    const dk = desiredKey(path);
+    const next = await retryOnConflict(dk, async (attempt) => {
+      const cur = oldDesired.has(nodeKey(path)) || attempt > 0 ? await readJson<NodeDesired>(store, dk) : { value: null, etag: null };
+      const old = cur.value;
+      const n: NodeDesired = { path, rev: old?.rev ?? 0, limit: settings.feedLimit, parts: sortedParts, top };
+      if (old && sameJson({ ...old, parts: sortByKey(old.parts) }, n)) return n;
+      n.rev++;
+      await putJsonIf(store, dk, n, cur.etag);
+      summary.stateWritten++;
+      return n;
+    });
     desired.set(nodeKey(path), next);
   });
   summary.nodes = [...desired.values()].filter((d) => countOf(d) > 0).length;
@@ -370,13 +391,18 @@ export async function rebuildReduce(
       .map((d): TreeNode => ({ path: d.path, count: countOf(d), rev: d.rev }))
       .sort((a, b) => (nodeKey(a.path) < nodeKey(b.path) ? -1 : nodeKey(a.path) > nodeKey(b.path) ? 1 : 0)),
   };
-  const oldTree = (await readJson<TreeState>(store, TREE_KEY)).value;
-  tree.rev = oldTree?.rev ?? 0;
-  if (!oldTree || !sameJson(oldTree.nodes, tree.nodes)) {
-    tree.rev++;
-    await write(TREE_KEY, tree);
-  }
-  const summaries = treeSummaries(tree);
+  // Merged conditionally: a node whose desired rev moved past ours since (a raced fold) keeps its count.
+  const merged = await updateJson<TreeState>(store, TREE_KEY, (cur) => {
+    const byKey = new Map((cur?.nodes ?? []).map((n) => [nodeKey(n.path), n]));
+    for (const n of tree.nodes) {
+      const c = byKey.get(nodeKey(n.path));
+      if (!c || c.rev <= n.rev) byKey.set(nodeKey(n.path), n);
+    }
+    const nodes = [...byKey.values()].sort((a, b) => (nodeKey(a.path) < nodeKey(b.path) ? -1 : nodeKey(a.path) > nodeKey(b.path) ? 1 : 0));
+    return cur && sameJson(cur.nodes, nodes) ? null : { rev: (cur?.rev ?? 0) + 1, nodes };
+  });
+  if (merged.wrote) summary.stateWritten++;
+  const summaries = treeSummaries(merged.value ?? tree);
 
   // 5. Node files (then their observed state), pages whose slugs moved since the map, orphans.
   const pub = await store.list(PUBLIC_PREFIX);
