@@ -13,6 +13,7 @@ import { renderArticleFiles } from '../core/site.js';
 import type { Logger } from '../log.js';
 import { etagOf } from '../store/etag.js';
 import type { ObjectInfo, Store } from '../store/store.js';
+import { syncRecordAssets } from './assets.js';
 import { processBatch } from './incremental.js';
 import { countOf, GENERATED, isFeedPath, mapLimit, nodeFiles, viewHash } from './nodes.js';
 import {
@@ -50,7 +51,7 @@ import {
   type TreeState,
 } from './state.js';
 import { articleView, treeSummaries } from './tree.js';
-import { duplicateError, idOfKey, keyTooLong, rankKeys, recordError, recordFrom, tooLongError } from './verdict.js';
+import { duplicateError, idOfKey, keyTooLong, pageOf, rankKeys, recordError, recordFrom, tooLongError } from './verdict.js';
 
 const PARALLEL = 16;
 
@@ -83,8 +84,12 @@ interface MapOutput {
   nodes?: NodePath[];
   /** Hash of the slugs the page was rendered with (the reduce re-renders pages whose slugs moved). */
   view?: string;
-  /** The record still lists placements to leave: the reduce clears them once the partitions are rewritten. */
+  /** The record still lists placements to leave or old pages: the reduce clears them once the partitions are rewritten and orphans deleted. */
   leaving?: boolean;
+  /** Published only: the page's path under public/ when a permalink moved it from articles/<id>/. */
+  page?: string;
+  /** Public files earlier versions had (the record's oldPages): deleted by the reduce unless planned. */
+  gone?: string[];
 }
 
 interface BatchFile {
@@ -210,15 +215,17 @@ export async function rebuildMap(
     const nodes = rec.status === 'published' ? rec.nodes : [];
     const paths = new Map([...start.paths, ...nodes].map((p) => [nodeKey(p), p]));
     const summaries = treeSummaries({ rev: 0, nodes: [...paths.values()].map((path) => ({ path, count: 1, rev: 0 })) });
-    const page = PUBLIC_PREFIX + articlePagePath(id);
-    const current = opts.shared ? (opts.shared.pages.get(page) ?? null) : ((await store.head(page))?.etag ?? null);
+    const leaving = rec.leaving.length || rec.oldPages?.length ? { leaving: true, ...(rec.oldPages?.length ? { gone: rec.oldPages } : {}) } : {};
     if (rec.status === 'published' && rec.entry) {
       opts.shared?.entries.set(id, { v: rec.v!, entry: rec.entry });
       for (const f of renderArticleFiles(rec.entry, summaries, settings)) {
+        const page = PUBLIC_PREFIX + f.path;
+        const current = opts.shared ? (opts.shared.pages.get(page) ?? null) : ((await store.head(page))?.etag ?? null);
         if (current === etagOf(f.body)) continue;
         await store.put(PUBLIC_PREFIX + f.path, f.body, { contentType: f.contentType, cacheControl: f.cacheControl });
         opts.shared?.written.add(PUBLIC_PREFIX + f.path);
       }
+      await syncRecordAssets(store, rec, { written: opts.shared?.written ?? new Set(), deleted: new Set() });
       out.articles.push({
         id,
         key: winner.key,
@@ -227,10 +234,11 @@ export async function rebuildMap(
         v: rec.v!,
         nodes,
         view: hashOf(articleView(summaries, nodes)),
-        ...(rec.leaving.length ? { leaving: true } : {}),
+        ...leaving,
+        ...(rec.entry.page ? { page: rec.entry.page } : {}),
       });
     } else {
-      out.articles.push({ id, key: winner.key, status: rec.status, ...(rec.leaving.length ? { leaving: true } : {}) });
+      out.articles.push({ id, key: winner.key, status: rec.status, ...leaving });
     }
   });
   await mapLimit(errors, parallel, async ([key, err]) => {
@@ -291,7 +299,8 @@ export async function rebuildReduce(
   const opened = (await store.head(EPOCH_KEY))?.lastModified ?? new Date(0);
   const mapped = new Set(files.flatMap((f) => f.keys));
   const unmapped = (await store.list(CONTENT_PREFIX)).filter(
-    (o) => idOfKey(o.key) !== null && !mapped.has(o.key) && Math.floor(o.lastModified.getTime() / 1000) < Math.floor(opened.getTime() / 1000),
+    // Same second as the epoch's opening counts as older (S3 times are whole seconds): refusing is safe, unpublishing is not.
+    (o) => idOfKey(o.key) !== null && !mapped.has(o.key) && !racedContent.has(o.key) && Math.floor(o.lastModified.getTime() / 1000) <= Math.floor(opened.getTime() / 1000),
   );
   if (unmapped.length)
     throw new Error(`rebuild: ${unmapped.length} article keys were not mapped in epoch ${epoch} (first: ${unmapped[0]!.key}); run their map batches again or start a new rebuild`);
@@ -445,9 +454,13 @@ export async function rebuildReduce(
       written.add(PUBLIC_PREFIX + f.path);
     }
   });
-  for (const a of published) planned.add(articlePagePath(a.id));
+  for (const a of published) planned.add(a.page ?? articlePagePath(a.id));
+  // Raced ids' pages are left to step 7 (their records say where they are now).
+  const racedRecords = await mapLimit([...racedIds], parallel, async (id) => (await readJson<ArticleRecord>(store, recordKey(id))).value);
   const racedPages = new Set([...racedIds].map(articlePagePath));
-  const orphans = [...actual.keys()].filter((p) => !planned.has(p) && GENERATED.test(p) && !racedPages.has(p));
+  for (const r of racedRecords) if (pageOf(r)) racedPages.add(pageOf(r)!);
+  const gone = new Set([...articles.values()].filter((a) => !racedIds.has(a.id)).flatMap((a) => a.gone ?? []));
+  const orphans = [...actual.keys()].filter((p) => !planned.has(p) && (GENERATED.test(p) || gone.has(p)) && !racedPages.has(p));
   await mapLimit(orphans, parallel, async (p) => {
     await store.delete(PUBLIC_PREFIX + p);
     summary.deleted.push(PUBLIC_PREFIX + p);
@@ -472,7 +485,11 @@ export async function rebuildReduce(
   });
   await mapLimit([...articles.values()].filter((a) => a.leaving && !racedIds.has(a.id)), parallel, async (a) => {
     try {
-      await updateJson<ArticleRecord>(store, recordKey(a.id), (r) => (r && r.leaving.length ? { ...r, leaving: [] } : null));
+      await updateJson<ArticleRecord>(store, recordKey(a.id), (r) => {
+        if (!r || (!r.leaving.length && !r.oldPages?.length)) return null;
+        const { oldPages: _deleted, ...rest } = r;
+        return { ...rest, leaving: [] };
+      });
     } catch (err) {
       log('warn', 'rebuild: could not clear a record', { id: a.id, error: (err as Error).message });
     }
@@ -546,7 +563,8 @@ export async function rebuild(opts: {
   const { epoch } = await rebuildStart(store);
   const items = await listItems(store);
   const shared: Shared = { entries: new Map(), pages: new Map(), written: new Set() };
-  for (const o of await store.list(`${PUBLIC_PREFIX}articles/`)) shared.pages.set(o.key, o.etag);
+  // Article pages are under articles/ unless a permalink moved them: every public file is a candidate.
+  for (const o of await store.list(PUBLIC_PREFIX)) shared.pages.set(o.key, o.etag);
   const size = opts.batchSize ?? MAP_BATCH;
   const total = items.filter((i) => idOfKey(i.Key) !== null).length;
   let done = 0;
