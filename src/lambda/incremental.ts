@@ -4,6 +4,8 @@
 // pages, error records), so a retry, a duplicate or a late event repairs whatever an earlier one
 // left half done, and writes nothing when all is in place. The argument is in docs/lambda.md.
 import { randomUUID } from 'node:crypto';
+import { isAssetPath } from '../core/assets.js';
+import { syncAssetKey, syncRecordAssets } from './assets.js';
 import { nodeKey, slugify, type NodePath } from '../core/categories.js';
 import { articlePagePath, CONTENT_PREFIX, PUBLIC_PREFIX } from '../core/layout.js';
 import type { Settings } from '../core/settings.js';
@@ -59,6 +61,7 @@ import {
   idOfKey,
   keyTooLong,
   placementKey,
+  pageOf,
   placementsOf,
   rankKeys,
   recordError,
@@ -144,8 +147,13 @@ export async function processBatch(store: Store, keys: readonly string[], settin
 
   const unique = [...new Set(keys)];
   const tooLong: { key: string; id: string; reason: string }[] = [];
+  const assets: string[] = [];
   for (const key of unique) {
     const id = idOfKey(key);
+    if (id === null && key.startsWith(CONTENT_PREFIX) && isAssetPath(key.slice(CONTENT_PREFIX.length))) {
+      assets.push(key);
+      continue;
+    }
     if (id === null) {
       log('debug', 'not an article; ignored', { key });
       verdict(key, null, 'ignored');
@@ -160,11 +168,11 @@ export async function processBatch(store: Store, keys: readonly string[], settin
     s.eventKeys.push(key);
     ids.set(id, s);
   }
-  if (ids.size === 0 && tooLong.length === 0) return finish();
+  if (ids.size === 0 && tooLong.length === 0 && assets.length === 0) return finish();
 
   // 0. The intent marker, before any change: reconcile redoes these keys if this invocation dies.
   const markerKey = `${PENDING_STATE}${opts.invocation ?? randomUUID()}.json`;
-  const content = unique.filter((k) => idOfKey(k) !== null);
+  const content = unique.filter((k) => idOfKey(k) !== null || assets.includes(k));
   await putJson<PendingMarker>(store, markerKey, { keys: content });
   // A rebuild in progress re-reconciles, at its end, every key registered here (rebuild.ts).
   const epoch = (await readJson<Epoch>(store, EPOCH_KEY)).value;
@@ -181,6 +189,17 @@ export async function processBatch(store: Store, keys: readonly string[], settin
       verdict(key, id, 'failed', false, describe(e));
     }
   });
+
+  // Assets (not articles): copied to where the articles that link them say, or removed.
+  await mapLimit(assets, ctx.parallel, async (key) => {
+    try {
+      await syncAssetKey(store, key, ctx.effects);
+      verdict(key, null, 'ignored');
+    } catch (e) {
+      verdict(key, null, 'failed', false, describe(e));
+    }
+  });
+  if (ids.size === 0 && tooLong.length === 0) return done();
 
   // 1. Records: from the winning key of each id as it is now. Read the record, then the objects,
   //    then write conditionally: a writer that read an older object loses its write.
@@ -269,9 +288,10 @@ export async function processBatch(store: Store, keys: readonly string[], settin
   await mapLimit(live(), ctx.parallel, async (s) => {
     try {
       await syncErrors(ctx, s);
-      if (s.rec && s.rec.leaving.length && s.etag) {
+      if (s.rec && (s.rec.leaving.length || s.rec.oldPages?.length) && s.etag) {
         try {
-          const r = await putJsonIf(store, recordKey(s.id), { ...s.rec, leaving: [] }, s.etag);
+          const { oldPages: _done, ...rest } = s.rec;
+          const r = await putJsonIf(store, recordKey(s.id), { ...rest, leaving: [] }, s.etag);
           s.rec = r.value;
           s.etag = r.etag;
         } catch (e) {
@@ -443,18 +463,25 @@ async function verifyPage(ctx: EngineCtx, id: string, summaries: readonly NodeSu
 
 async function writePage(ctx: EngineCtx, id: string, rec: ArticleRecord | null, summaries: readonly NodeSummary[]): Promise<void> {
   const { store } = ctx;
-  const key = PUBLIC_PREFIX + articlePagePath(id);
-  const current = await headEtag(store, key);
+  // Where the record publishes its page (a permalink may have moved it), and where earlier versions did.
+  const page = pageOf(rec);
+  const gone = new Set([...(rec?.oldPages ?? []), ...(page ? [] : [articlePagePath(id)])]);
+  if (page) gone.delete(page);
   if (rec?.status === 'published' && rec.entry) {
     for (const f of renderArticleFiles(rec.entry, summaries, ctx.settings)) {
-      if (current === etagOf(f.body) && PUBLIC_PREFIX + f.path === key) continue;
-      await store.put(PUBLIC_PREFIX + f.path, f.body, { contentType: f.contentType, cacheControl: f.cacheControl });
-      ctx.effects.written.add(PUBLIC_PREFIX + f.path);
+      const key = PUBLIC_PREFIX + f.path;
+      if ((await headEtag(store, key)) === etagOf(f.body)) continue;
+      await store.put(key, f.body, { contentType: f.contentType, cacheControl: f.cacheControl });
+      ctx.effects.written.add(key);
     }
-  } else if (current !== null) {
+    await syncRecordAssets(store, rec, ctx.effects);
+  }
+  await mapLimit([...gone], ctx.parallel, async (p) => {
+    const key = PUBLIC_PREFIX + p;
+    if ((await headEtag(store, key)) === null) return;
     await store.delete(key);
     ctx.effects.deleted.add(key);
-  }
+  });
 }
 
 /** The pages of a node's members when its slugs moved (rare: a sibling with a colliding name came or went). */

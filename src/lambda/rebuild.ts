@@ -13,6 +13,7 @@ import { renderArticleFiles } from '../core/site.js';
 import type { Logger } from '../log.js';
 import { etagOf } from '../store/etag.js';
 import type { ObjectInfo, Store } from '../store/store.js';
+import { syncRecordAssets } from './assets.js';
 import { processBatch } from './incremental.js';
 import { countOf, GENERATED, isFeedPath, mapLimit, nodeFiles, viewHash } from './nodes.js';
 import {
@@ -50,7 +51,7 @@ import {
   type TreeState,
 } from './state.js';
 import { articleView, treeSummaries } from './tree.js';
-import { duplicateError, idOfKey, keyTooLong, rankKeys, recordError, recordFrom, tooLongError } from './verdict.js';
+import { duplicateError, idOfKey, keyTooLong, pageOf, rankKeys, recordError, recordFrom, tooLongError } from './verdict.js';
 
 const PARALLEL = 16;
 
@@ -60,7 +61,16 @@ export interface ListedItem {
   Etag?: string;
   ETag?: string;
   Size?: number;
-  LastModified?: string | Date;
+  /** Step Functions' S3 ItemReader gives seconds since the epoch (a number); a listing of ours an ISO string or a Date. */
+  LastModified?: string | number | Date;
+}
+
+/** The LastModified of a listed item: a number is seconds since the epoch (the ItemReader's shape). */
+export function listedTime(v: ListedItem['LastModified']): Date {
+  if (v === undefined || v === null) return new Date(0);
+  if (typeof v === 'number') return new Date(v * 1000);
+  const d = new Date(v);
+  return Number.isNaN(d.getTime()) ? new Date(0) : d;
 }
 
 /** What a map batch leaves for the reduce, per article (state/rebuild/<n>/batches/<hash>.json). */
@@ -74,8 +84,12 @@ interface MapOutput {
   nodes?: NodePath[];
   /** Hash of the slugs the page was rendered with (the reduce re-renders pages whose slugs moved). */
   view?: string;
-  /** The record still lists placements to leave: the reduce clears them once the partitions are rewritten. */
+  /** The record still lists placements to leave or old pages: the reduce clears them once the partitions are rewritten and orphans deleted. */
   leaving?: boolean;
+  /** Published only: the page's path under public/ when a permalink moved it from articles/<id>/. */
+  page?: string;
+  /** Public files earlier versions had (the record's oldPages): deleted by the reduce unless planned. */
+  gone?: string[];
 }
 
 interface BatchFile {
@@ -141,7 +155,7 @@ const infoOf = (i: ListedItem): ObjectInfo => ({
   key: i.Key,
   etag: i.ETag ?? i.Etag ?? '',
   size: i.Size ?? -1,
-  lastModified: i.LastModified ? new Date(i.LastModified) : new Date(0),
+  lastModified: listedTime(i.LastModified),
 });
 
 /**
@@ -201,15 +215,17 @@ export async function rebuildMap(
     const nodes = rec.status === 'published' ? rec.nodes : [];
     const paths = new Map([...start.paths, ...nodes].map((p) => [nodeKey(p), p]));
     const summaries = treeSummaries({ rev: 0, nodes: [...paths.values()].map((path) => ({ path, count: 1, rev: 0 })) });
-    const page = PUBLIC_PREFIX + articlePagePath(id);
-    const current = opts.shared ? (opts.shared.pages.get(page) ?? null) : ((await store.head(page))?.etag ?? null);
+    const leaving = rec.leaving.length || rec.oldPages?.length ? { leaving: true, ...(rec.oldPages?.length ? { gone: rec.oldPages } : {}) } : {};
     if (rec.status === 'published' && rec.entry) {
       opts.shared?.entries.set(id, { v: rec.v!, entry: rec.entry });
       for (const f of renderArticleFiles(rec.entry, summaries, settings)) {
+        const page = PUBLIC_PREFIX + f.path;
+        const current = opts.shared ? (opts.shared.pages.get(page) ?? null) : ((await store.head(page))?.etag ?? null);
         if (current === etagOf(f.body)) continue;
         await store.put(PUBLIC_PREFIX + f.path, f.body, { contentType: f.contentType, cacheControl: f.cacheControl });
         opts.shared?.written.add(PUBLIC_PREFIX + f.path);
       }
+      await syncRecordAssets(store, rec, { written: opts.shared?.written ?? new Set(), deleted: new Set() });
       out.articles.push({
         id,
         key: winner.key,
@@ -218,10 +234,11 @@ export async function rebuildMap(
         v: rec.v!,
         nodes,
         view: hashOf(articleView(summaries, nodes)),
-        ...(rec.leaving.length ? { leaving: true } : {}),
+        ...leaving,
+        ...(rec.entry.page ? { page: rec.entry.page } : {}),
       });
     } else {
-      out.articles.push({ id, key: winner.key, status: rec.status, ...(rec.leaving.length ? { leaving: true } : {}) });
+      out.articles.push({ id, key: winner.key, status: rec.status, ...leaving });
     }
   });
   await mapLimit(errors, parallel, async ([key, err]) => {
@@ -282,7 +299,8 @@ export async function rebuildReduce(
   const opened = (await store.head(EPOCH_KEY))?.lastModified ?? new Date(0);
   const mapped = new Set(files.flatMap((f) => f.keys));
   const unmapped = (await store.list(CONTENT_PREFIX)).filter(
-    (o) => idOfKey(o.key) !== null && !mapped.has(o.key) && Math.floor(o.lastModified.getTime() / 1000) < Math.floor(opened.getTime() / 1000),
+    // Same second as the epoch's opening counts as older (S3 times are whole seconds): refusing is safe, unpublishing is not.
+    (o) => idOfKey(o.key) !== null && !mapped.has(o.key) && !racedContent.has(o.key) && Math.floor(o.lastModified.getTime() / 1000) <= Math.floor(opened.getTime() / 1000),
   );
   if (unmapped.length)
     throw new Error(`rebuild: ${unmapped.length} article keys were not mapped in epoch ${epoch} (first: ${unmapped[0]!.key}); run their map batches again or start a new rebuild`);
@@ -338,14 +356,18 @@ export async function rebuildReduce(
       const items = m?.months.get(month) ?? [];
       all.push(...items);
       const pk = partitionKey(path, month);
-      const old = existing.has(pk) ? (await readJson<Partition>(store, pk)).value : null;
-      let rev = old?.rev ?? 0;
-      if (!old || !sameJson(old.items, items)) {
-        if (!old && !items.length) return;
-        rev++;
-        await write(pk, { path, month, rev, items } satisfies Partition);
-      }
-      if (items.length) parts[month] = { n: items.length, rev };
+      // Conditional, rev above whatever is there at the write: a rev always names one content (an
+      // unconditional write could give a raced upload's partition rev to other items).
+      const rev = await retryOnConflict(pk, async (attempt) => {
+        const cur = existing.has(pk) || attempt > 0 ? await readJson<Partition>(store, pk) : { value: null, etag: null };
+        if (cur.value && sameJson(cur.value.items, items)) return cur.value.rev;
+        if (!cur.value && !items.length) return null;
+        const next = (cur.value?.rev ?? 0) + 1;
+        await putJsonIf(store, pk, { path, month, rev: next, items } satisfies Partition, cur.etag);
+        summary.stateWritten++;
+        return next;
+      });
+      if (rev !== null && items.length) parts[month] = { n: items.length, rev };
     });
     all.sort((a, b) => (a.date < b.date ? 1 : a.date > b.date ? -1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const top: TopItem[] = await mapLimit(all.slice(0, settings.feedLimit), parallel, async (i) => {
@@ -353,12 +375,20 @@ export async function rebuildReduce(
       return entry ? { ...i, entry } : { ...i };
     });
     const sortedParts = Object.fromEntries(Object.entries(parts).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    const old = oldDesired.get(nodeKey(path));
-    const next: NodeDesired = { path, rev: old?.rev ?? 0, limit: settings.feedLimit, parts: sortedParts, top };
-    if (!old || !sameJson({ ...old, parts: sortByKey(old.parts) }, next)) {
-      next.rev++;
-      await write(desiredKey(path), next);
-    } else next.rev = old.rev;
+    // Conditional, with a rev above the one there at the write (not the one read at the start):
+    // renders take `rendered.rev >= desired.rev` as "these files are this content", so a rev must
+    // never name two contents (a raced fold's rev reused by this write left its files stale).
+    const dk = desiredKey(path);
+    const next = await retryOnConflict(dk, async (attempt) => {
+      const cur = oldDesired.has(nodeKey(path)) || attempt > 0 ? await readJson<NodeDesired>(store, dk) : { value: null, etag: null };
+      const old = cur.value;
+      const n: NodeDesired = { path, rev: old?.rev ?? 0, limit: settings.feedLimit, parts: sortedParts, top };
+      if (old && sameJson({ ...old, parts: sortByKey(old.parts) }, n)) return n;
+      n.rev++;
+      await putJsonIf(store, dk, n, cur.etag);
+      summary.stateWritten++;
+      return n;
+    });
     desired.set(nodeKey(path), next);
   });
   summary.nodes = [...desired.values()].filter((d) => countOf(d) > 0).length;
@@ -370,13 +400,18 @@ export async function rebuildReduce(
       .map((d): TreeNode => ({ path: d.path, count: countOf(d), rev: d.rev }))
       .sort((a, b) => (nodeKey(a.path) < nodeKey(b.path) ? -1 : nodeKey(a.path) > nodeKey(b.path) ? 1 : 0)),
   };
-  const oldTree = (await readJson<TreeState>(store, TREE_KEY)).value;
-  tree.rev = oldTree?.rev ?? 0;
-  if (!oldTree || !sameJson(oldTree.nodes, tree.nodes)) {
-    tree.rev++;
-    await write(TREE_KEY, tree);
-  }
-  const summaries = treeSummaries(tree);
+  // Merged conditionally: a node whose desired rev moved past ours since (a raced fold) keeps its count.
+  const merged = await updateJson<TreeState>(store, TREE_KEY, (cur) => {
+    const byKey = new Map((cur?.nodes ?? []).map((n) => [nodeKey(n.path), n]));
+    for (const n of tree.nodes) {
+      const c = byKey.get(nodeKey(n.path));
+      if (!c || c.rev <= n.rev) byKey.set(nodeKey(n.path), n);
+    }
+    const nodes = [...byKey.values()].sort((a, b) => (nodeKey(a.path) < nodeKey(b.path) ? -1 : nodeKey(a.path) > nodeKey(b.path) ? 1 : 0));
+    return cur && sameJson(cur.nodes, nodes) ? null : { rev: (cur?.rev ?? 0) + 1, nodes };
+  });
+  if (merged.wrote) summary.stateWritten++;
+  const summaries = treeSummaries(merged.value ?? tree);
 
   // 5. Node files (then their observed state), pages whose slugs moved since the map, orphans.
   const pub = await store.list(PUBLIC_PREFIX);
@@ -419,9 +454,13 @@ export async function rebuildReduce(
       written.add(PUBLIC_PREFIX + f.path);
     }
   });
-  for (const a of published) planned.add(articlePagePath(a.id));
+  for (const a of published) planned.add(a.page ?? articlePagePath(a.id));
+  // Raced ids' pages are left to step 7 (their records say where they are now).
+  const racedRecords = await mapLimit([...racedIds], parallel, async (id) => (await readJson<ArticleRecord>(store, recordKey(id))).value);
   const racedPages = new Set([...racedIds].map(articlePagePath));
-  const orphans = [...actual.keys()].filter((p) => !planned.has(p) && GENERATED.test(p) && !racedPages.has(p));
+  for (const r of racedRecords) if (pageOf(r)) racedPages.add(pageOf(r)!);
+  const gone = new Set([...articles.values()].filter((a) => !racedIds.has(a.id)).flatMap((a) => a.gone ?? []));
+  const orphans = [...actual.keys()].filter((p) => !planned.has(p) && (GENERATED.test(p) || gone.has(p)) && !racedPages.has(p));
   await mapLimit(orphans, parallel, async (p) => {
     await store.delete(PUBLIC_PREFIX + p);
     summary.deleted.push(PUBLIC_PREFIX + p);
@@ -446,7 +485,11 @@ export async function rebuildReduce(
   });
   await mapLimit([...articles.values()].filter((a) => a.leaving && !racedIds.has(a.id)), parallel, async (a) => {
     try {
-      await updateJson<ArticleRecord>(store, recordKey(a.id), (r) => (r && r.leaving.length ? { ...r, leaving: [] } : null));
+      await updateJson<ArticleRecord>(store, recordKey(a.id), (r) => {
+        if (!r || (!r.leaving.length && !r.oldPages?.length)) return null;
+        const { oldPages: _deleted, ...rest } = r;
+        return { ...rest, leaving: [] };
+      });
     } catch (err) {
       log('warn', 'rebuild: could not clear a record', { id: a.id, error: (err as Error).message });
     }
@@ -520,7 +563,8 @@ export async function rebuild(opts: {
   const { epoch } = await rebuildStart(store);
   const items = await listItems(store);
   const shared: Shared = { entries: new Map(), pages: new Map(), written: new Set() };
-  for (const o of await store.list(`${PUBLIC_PREFIX}articles/`)) shared.pages.set(o.key, o.etag);
+  // Article pages are under articles/ unless a permalink moved them: every public file is a candidate.
+  for (const o of await store.list(PUBLIC_PREFIX)) shared.pages.set(o.key, o.etag);
   const size = opts.batchSize ?? MAP_BATCH;
   const total = items.filter((i) => idOfKey(i.Key) !== null).length;
   let done = 0;

@@ -39,6 +39,14 @@ export interface ArticleRecord {
    * known clean and its node folded and rendered, so that a retry (or reconcile) finishes the job.
    */
   leaving: Placement[];
+  /**
+   * Pages (paths under public/) earlier versions were published at and this one is not (a permalink
+   * or date moved the page, or the article went away): deleted, then forgotten with `leaving`.
+   * Absent when empty.
+   */
+  oldPages?: string[];
+  /** Published only: the assets its page links, `[public path, source path under content/]` (core/assets.ts). Absent when none. */
+  assets?: [string, string][];
   /** Why it was rejected; `time` is the object's LastModified (no wall clock: state must converge). */
   error?: { reason: string; line?: number; time: string };
 }
@@ -144,6 +152,14 @@ export const nodeHash = (path: NodePath) => hashOf(nodeKey(path));
 export const desiredKey = (path: NodePath) => `${NODES_STATE}${nodeHash(path)}.json`;
 export const partitionKey = (path: NodePath, month: string) => `${NODES_STATE}${nodeHash(path)}/${month}.json`;
 export const observedKey = (path: NodePath) => `${RENDERED_STATE}${nodeHash(path)}.json`;
+/** `state/assets/<hash of source key>.json`: which articles link a content file as an asset (an upload of it is copied there). */
+export const ASSETS_STATE = `${STATE_PREFIX}assets/`;
+export const assetIndexKey = (sourceKey: string) => `${ASSETS_STATE}${hashOf(sourceKey, 32)}.json`;
+export interface AssetIndex {
+  source: string;
+  /** Sorted by path then id. */
+  refs: { id: string; path: string }[];
+}
 export const racedKey = (key: string) => `${RACED_STATE}${hashOf(key, 32)}.json`;
 
 /** The month partition of a date: `2024-03` of `2024-03-01T08:00:00.000Z` (also `+275760-09`). */

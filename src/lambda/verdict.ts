@@ -5,6 +5,8 @@ import { assignSlugPaths, entryNodes, nodeDir, nodeKey, type NodePath } from '..
 import type { Entry } from '../core/entry.js';
 import { ARTICLE_EXTENSIONS, articleIdFromPath, articlePagePath, CONTENT_PREFIX, PUBLIC_PREFIX } from '../core/layout.js';
 import { processArticle } from '../core/pipeline.js';
+import { articlePagePathOf } from '../core/site.js';
+import { assetRefs } from '../core/assets.js';
 import type { Settings } from '../core/settings.js';
 import type { Logger } from '../log.js';
 import { oversizeError } from '../build/publish.js';
@@ -102,10 +104,29 @@ function leavingOf(cur: ArticleRecord | null, now: readonly Placement[]): Placem
   return uniquePlacements([...cur.leaving, ...placementsOf(cur)].filter((p) => !keep.has(placementKey(p))));
 }
 
+/** The page (under public/) a record publishes, or null. */
+export function pageOf(rec: ArticleRecord | null): string | null {
+  return rec && rec.status === 'published' && rec.entry ? articlePagePathOf(rec.entry) : null;
+}
+
+/** Every public file a record publishes for its article: its page and its assets' copies. */
+export function publicFilesOf(rec: ArticleRecord | null): string[] {
+  const page = pageOf(rec);
+  return page ? [page, ...(rec!.assets ?? []).map(([p]) => p)] : [];
+}
+
+/** Public files a record replacing `cur` must see deleted: every one `cur` had or still had to delete, but `rec`'s own. */
+function withOldPages(rec: ArticleRecord, cur: ArticleRecord | null): ArticleRecord {
+  const now = new Set(publicFilesOf(rec));
+  const old = [...new Set([...(cur?.oldPages ?? []), ...publicFilesOf(cur)])].filter((p) => !now.has(p)).sort();
+  const { oldPages: _drop, ...rest } = rec;
+  return old.length ? { ...rest, oldPages: old } : rest;
+}
+
 /** The record of an id with no key left: a tombstone that still lists where it must be removed from. */
 export function deletedRecord(id: string, cur: ArticleRecord | null): ArticleRecord | null {
   if (!cur) return null;
-  const next: ArticleRecord = { id, key: null, etag: null, status: 'deleted', nodes: [], leaving: leavingOf(cur, []) };
+  const next = withOldPages({ id, key: null, etag: null, status: 'deleted', nodes: [], leaving: leavingOf(cur, []) }, cur);
   return sameJson(next, cur) ? cur : next;
 }
 
@@ -128,26 +149,27 @@ export function recordFrom(
 ): ArticleRecord {
   const firstSeen = cur && cur.status !== 'deleted' && cur.firstSeen ? cur.firstSeen : seconds(info.lastModified);
   const base = { id, key: info.key, etag: info.etag, firstSeen };
-  const rejected = (reason: string, line?: number): ArticleRecord => ({
+  const rejected = (reason: string, line?: number): ArticleRecord => withOldPages({
     ...base,
     status: 'rejected',
     nodes: [],
     leaving: leavingOf(cur, []),
     error: { reason, ...(line ? { line } : {}), time: seconds(info.lastModified) },
-  });
+  }, cur);
   const tooLarge = oversizeError(info.key, info.size, settings);
   if (tooLarge || body === null) return rejected((tooLarge ?? oversizeError(info.key, Number.MAX_SAFE_INTEGER, settings)!).reason);
   const processed = processArticle({ id, file: info.key, bytes: body, uploadedAt: new Date(firstSeen) }, settings);
   if (processed.kind === 'rejected') return rejected(processed.error.reason, processed.error.line);
   for (const w of processed.warnings) log('warn', w, { key: info.key });
-  if (processed.kind === 'draft') return { ...base, status: 'draft', nodes: [], leaving: leavingOf(cur, []) };
+  if (processed.kind === 'draft') return withOldPages({ ...base, status: 'draft', nodes: [], leaving: leavingOf(cur, []) }, cur);
   const entry = processed.entry;
   const long = nodesTooLong(entry);
   if (long) return rejected(long);
   const nodes: NodePath[] = entryNodes(entry);
-  const rec: ArticleRecord = { ...base, status: 'published', entry, v: entryVersion(entry), nodes, leaving: [] };
+  const assets = assetRefs(entry, settings.siteUrl).map((a): [string, string] => [a.publicPath, a.sourcePath]);
+  const rec: ArticleRecord = { ...base, status: 'published', entry, v: entryVersion(entry), nodes, leaving: [], ...(assets.length ? { assets } : {}) };
   rec.leaving = leavingOf(cur, placementsOf(rec));
-  return rec;
+  return withOldPages(rec, cur);
 }
 
 /** The error record a record implies for its own key (a rejection), or null. */

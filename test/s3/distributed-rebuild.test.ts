@@ -110,10 +110,45 @@ describe('the distributed rebuild (Step Functions steps, in-process)', () => {
     const walk = async (dir: string, rel: string): Promise<void> => {
       for (const e of await readdir(dir, { withFileTypes: true })) {
         if (e.isDirectory()) await walk(path.join(dir, e.name), `${rel}${e.name}/`);
-        else local.set(`public/${rel}${e.name}`, etagOf(await readFile(path.join(dir, e.name))));
+        // The local build's own bookkeeping (its incremental-build manifest) is not a published file.
+        else if (!(rel === '' && e.name.startsWith('.syndic-'))) local.set(`public/${rel}${e.name}`, etagOf(await readFile(path.join(dir, e.name))));
       }
     };
     await walk(out, '');
     expect(local).toEqual(distPublic);
+  });
+});
+
+describe('rebuild-map items: LastModified as the ItemReader gives it', () => {
+  it('a number (seconds since the epoch) and an ISO string give the same state and public files', { timeout: 120_000 }, async () => {
+    const bucket = 'dist-lastmod';
+    const store = await s3.createBucket(bucket);
+    const small = { ...settings, maxArticleBytes: 2000 };
+    const opts = { storeFor: () => store, settings: small, log: silentLogger };
+    await store.put('content/dup.md', `---\ntitle: Dup\ndate: 2024-01-02T00:00:00Z\n---\n\nbody\n`);
+    await store.put('content/dup.html', `---\ntitle: Dup html\ndate: 2024-01-02T00:00:00Z\n---\n\nbody\n`);
+    await store.put('content/big.md', `---\ntitle: Big\ndate: 2024-01-03T00:00:00Z\n---\n\n${'x'.repeat(3000)}\n`);
+    await store.put('content/nodate.md', `---\ntitle: No date\n---\n\nbody\n`);
+    const listed = await store.list('content/');
+    const run = async (shape: (d: Date) => string | number) => {
+      const items: ListedItem[] = listed.map((o) => ({ Key: o.key, ETag: o.etag, Size: o.size, LastModified: shape(o.lastModified) }));
+      const start = await handle({ action: 'rebuild-start', bucket }, opts);
+      const epoch = start.action === 'rebuild-start' ? start.epoch : -1;
+      await handle({ action: 'rebuild-map', bucket, epoch, items }, opts);
+      await handle({ action: 'rebuild-reduce', bucket, epoch }, opts);
+      const state = new Map<string, string>();
+      for (const o of await store.list('state/')) if (!o.key.startsWith('state/rebuild/')) state.set(o.key, Buffer.from((await store.get(o.key))!.body).toString());
+      return { pub: await etags(store, 'public/'), state };
+    };
+    const asNumber = await run((d) => Math.floor(d.getTime() / 1000));
+    // Error records carry the object's time (seconds), not 1970.
+    const errors = [...asNumber.state].filter(([k]) => k.startsWith('state/errors/')).map(([, v]) => JSON.parse(v) as { key: string; time: string });
+    expect(errors.map((e) => e.key).sort()).toEqual(['content/big.md', 'content/dup.html']);
+    for (const e of errors) expect(e.time).toBe(new Date(Math.floor(listed.find((o) => o.key === e.key)!.lastModified.getTime() / 1000) * 1000).toISOString());
+    for (const k of [...asNumber.pub.keys(), ...asNumber.state.keys()]) await store.delete(k);
+    const asString = await run((d) => d.toISOString());
+    expect(asString.pub).toEqual(asNumber.pub);
+    // firstSeen of a record is when it was first made: made from scratch twice, it is the object's time both times.
+    expect(asString.state).toEqual(asNumber.state);
   });
 });
