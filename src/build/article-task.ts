@@ -11,7 +11,7 @@ import type { Entry } from '../core/entry.js';
 import { articlePagePath } from '../core/layout.js';
 import { processArticle } from '../core/pipeline.js';
 import type { Settings } from '../core/settings.js';
-import { renderArticleFiles } from '../core/site.js';
+import { articlePagePathOf, renderArticleFiles } from '../core/site.js';
 import { digest, writeAtomic, type FileRecord } from './files.js';
 import type { ArticleRecord } from './state.js';
 
@@ -33,18 +33,29 @@ export interface ArticleTask {
   page?: { prevHash?: string; slugs?: Record<string, string[]> };
   /** Send the whole entry back even when the bytes are known. */
   wantEntry?: boolean;
+  /**
+   * When the build first saw this file (ms since the epoch), from its state: the date of an article
+   * without a readable one. Absent: first sight, the file's mtime now.
+   */
+  firstSeen?: number;
+  /** Where the page was last (or is expected): a page rendered elsewhere is handed back unwritten. */
+  pagePath?: string;
 }
 
 export interface ArticleResult {
   rel: string;
   /** The bytes equal `knownHash` and nothing else was asked: keep the old record (stat refreshed). */
   same: boolean;
-  stat: { size: number; mtimeMs: number; ino: number; readAt: number; hash: string };
+  stat: { size: number; mtimeMs: number; ino: number; readAt: number; hash: string; firstSeen: number };
   /** The new record, unless `same`. */
-  record?: Omit<ArticleRecord, 'size' | 'mtimeMs' | 'ino' | 'readAt' | 'hash'>;
+  record?: Omit<ArticleRecord, 'size' | 'mtimeMs' | 'ino' | 'readAt' | 'hash' | 'firstSeen'>;
   entry?: Entry;
-  /** The page, when rendered; `written` false when its bytes were the ones already there. */
-  page?: { path: string; file: FileRecord; written: boolean };
+  /**
+   * The page, when rendered; `written` false when its bytes were the ones already there. A page
+   * whose path is not `task.pagePath` (a permalink) comes back with its body, unwritten: the build
+   * compares it with what its manifest knows at that path.
+   */
+  page?: { path: string; file: FileRecord; written: boolean; body?: Uint8Array };
   /** An I/O error on this article's page (the build stops on it). */
   ioError?: string;
   /** The file was gone when read (deleted since the listing): no longer an article. */
@@ -54,10 +65,28 @@ export interface ArticleResult {
 /** The slugs a name gets when none of its siblings collides with it (the common case). */
 export const ownSlugs = (p: NodePath): string[] => p.map(slugify);
 
-/** Digest of the slugs of an article's nodes: with the entry's digest, all its page is rendered from. */
-export function slugSignature(categories: readonly (readonly string[])[], slugsOf: (p: NodePath) => readonly string[]): string {
-  return digest(JSON.stringify(entryNodes({ categories }).map(slugsOf)));
+/** What entryNodes reads of an entry, as kept in an article's record. */
+export type NodeInput = Parameters<typeof entryNodes>[0];
+
+/** The part of an entry (or record) that says which nodes list it: categories, tags with tag feeds, `feed: false`. */
+export function nodeInput(e: { categories?: readonly (readonly string[])[]; tags?: readonly string[]; tagFeeds?: boolean; unlisted?: boolean }): NodeInput {
+  return {
+    categories: e.categories ?? [],
+    ...(e.tagFeeds && e.tags?.length ? { tags: e.tags, tagFeeds: true } : {}),
+    ...(e.unlisted ? { unlisted: true } : {}),
+  };
 }
+
+/**
+ * Digest of the slugs of every node an article's page links (its categories' and, with tag feeds,
+ * its tags'): with the entry's digest, all its page is rendered from.
+ */
+export function slugSignature(e: NodeInput, slugsOf: (p: NodePath) => readonly string[] | undefined): string {
+  return digest(JSON.stringify(linkedNodes(e).map((p) => slugsOf(p) ?? null)));
+}
+
+/** The nodes an article's page links: those of entryNodes, even for an unlisted article (its page still shows its categories). */
+export const linkedNodes = (e: NodeInput): NodePath[] => entryNodes({ ...e, unlisted: false });
 
 export function runArticleTask(task: ArticleTask, ctx: TaskContext, dirs: Set<string>): ArticleResult {
   const file = path.join(ctx.contentDir, task.rel);
@@ -73,52 +102,58 @@ export function runArticleTask(task: ArticleTask, ctx: TaskContext, dirs: Set<st
     }
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const stat = { size: 0, mtimeMs: 0, ino: 0, readAt: Date.now(), hash: '' };
+    const stat = { size: 0, mtimeMs: 0, ino: 0, readAt: Date.now(), hash: '', firstSeen: task.firstSeen ?? 0 };
     if (code === 'ENOENT' || code === 'EISDIR') return { rel: task.rel, same: false, stat, gone: true };
     return { rel: task.rel, same: false, stat, record: { id: task.id, kind: 'rejected', warnings: [], error: { reason: `could not be read: ${(e as Error).message}` } } };
   }
-  const stat = { size: bytes.length, mtimeMs: st.mtimeMs, ino: st.ino, readAt: Date.now(), hash: digest(bytes) };
+  // First sight of this file: its mtime now. Later builds pass the time kept in the state, so a
+  // touch, a copy or a checkout never moves the date of an article without one.
+  const firstSeen = task.firstSeen ?? st.mtime.getTime();
+  const stat = { size: bytes.length, mtimeMs: st.mtimeMs, ino: st.ino, readAt: Date.now(), hash: digest(bytes), firstSeen };
   if (task.reuseIfSame && stat.hash === task.knownHash) return { rel: task.rel, same: true, stat };
 
-  const uploadedAt = st.mtime;
-  const processed = processArticle({ id: task.id, file: task.rel, bytes, uploadedAt }, ctx.settings);
-  // The upload time stands in for a missing date (and its warning names it): such a result holds
-  // only for that mtime.
-  const iso = uploadedAt.toISOString();
-  const warnings = processed.kind === 'rejected' ? [] : processed.warnings;
-  const usesMtime =
-    warnings.some((w) => w.includes(iso)) || (processed.kind === 'entry' && (processed.entry.date === iso || processed.entry.updated === iso)) || undefined;
+  const processed = processArticle({ id: task.id, file: task.rel, bytes, uploadedAt: new Date(firstSeen) }, ctx.settings);
   if (processed.kind === 'rejected') {
     const e: ArticleError = processed.error;
-    return { rel: task.rel, same: false, stat, record: { id: task.id, kind: 'rejected', warnings: [], error: { reason: e.reason, ...(e.line ? { line: e.line } : {}) }, usesMtime } };
+    return { rel: task.rel, same: false, stat, record: { id: task.id, kind: 'rejected', warnings: [], error: { reason: e.reason, ...(e.line ? { line: e.line } : {}) } } };
   }
-  if (processed.kind === 'draft') return { rel: task.rel, same: false, stat, record: { id: task.id, kind: 'draft', warnings, usesMtime } };
+  const dateSource = processed.dateSource === 'front-matter' ? undefined : processed.dateSource;
+  if (processed.kind === 'draft') return { rel: task.rel, same: false, stat, record: { id: task.id, kind: 'draft', warnings: processed.warnings, ...(dateSource ? { dateSource } : {}) } };
 
   const entry = processed.entry;
-  // The entry is a function of the bytes (and the mtime, if used) under the cache key's code and
-  // settings: that names it, with no need to hash it.
-  const entryDigest = usesMtime ? `${stat.hash}@${st.mtimeMs}` : stat.hash;
+  // The entry is a function of the bytes and the first-seen time (kept with the record) under the
+  // cache key's code and settings: that names it, with no need to hash it.
+  const entryDigest = dateSource === 'first-seen' ? `${stat.hash}@${firstSeen}` : stat.hash;
+  const input = nodeInput(entry);
   const record: ArticleResult['record'] = {
     id: task.id,
     kind: 'entry',
     warnings: processed.warnings,
-    usesMtime,
+    ...(dateSource ? { dateSource } : {}),
     date: entry.date,
     categories: entry.categories,
+    ...(input.tags ? { tags: input.tags as string[], tagFeeds: true } : {}),
+    ...(input.unlisted ? { unlisted: true } : {}),
+    page: articlePagePathOf(entry),
     digest: entryDigest,
     assets: assetRefs(entry, ctx.settings.siteUrl).map((a) => [a.publicPath, a.sourcePath]),
   };
   const result: ArticleResult = { rel: task.rel, same: false, stat, record, entry };
   if (task.page) {
     const given = task.page.slugs;
-    const slugsOf = (p: NodePath) => given?.[nodeKey(p)] ?? ownSlugs(p);
-    record.pageDigest = `${entryDigest}:${slugSignature(entry.categories, slugsOf)}`;
-    const tree = entryNodes(entry).map((p) => ({ path: p, slugs: slugsOf(p), count: 0 }));
+    // Given slugs name only the nodes of the site (an unlisted article's category may have none).
+    const slugsOf = (p: NodePath): string[] | undefined => (given ? given[nodeKey(p)] : ownSlugs(p));
+    record.pageDigest = `${entryDigest}:${slugSignature(input, slugsOf)}`;
+    const tree = linkedNodes(input).flatMap((p) => {
+      const slugs = slugsOf(p);
+      return slugs ? [{ path: p, slugs, count: 0 }] : [];
+    });
     const [page] = renderArticleFiles(entry, tree, ctx.settings);
     const body = Buffer.from(page!.body);
     const hash = digest(body);
-    const pagePath = articlePagePath(task.id);
-    if (hash === task.page.prevHash) result.page = { path: pagePath, file: { hash, size: body.length, mtimeMs: 0 }, written: false };
+    const pagePath = page!.path;
+    if (pagePath !== (task.pagePath ?? articlePagePath(task.id))) result.page = { path: pagePath, file: { hash, size: body.length, mtimeMs: 0 }, written: false, body };
+    else if (hash === task.page.prevHash) result.page = { path: pagePath, file: { hash, size: body.length, mtimeMs: 0 }, written: false };
     else {
       try {
         result.page = { path: pagePath, file: { hash, ...writeAtomic(ctx.outDir, pagePath, body, dirs, task.page.prevHash === undefined) }, written: true };

@@ -19,10 +19,10 @@ import { renderNodeFiles, renderSiteFiles, type NodeSummary, type OutFile } from
 import { isAssetPath } from '../core/assets.js';
 import { IoError, UsageError } from '../errors.js';
 import { oversizeError } from './publish.js';
-import { slugSignature, type ArticleResult, type ArticleTask, type TaskContext } from './article-task.js';
+import { linkedNodes, nodeInput, slugSignature, type ArticleResult, type ArticleTask, type TaskContext } from './article-task.js';
 import { digest, intactFiles, readManifest, removeOwned, removeStaleTemporaries, TMP_DIR, writeAtomic, writeManifest, type FileRecord } from './files.js';
 import { WorkerPool } from './pool.js';
-import { codeFingerprint, loadState, saveState, stateFile, stateKey, type ArticleRecord, type BuildState } from './state.js';
+import { codeFingerprint, loadFirstSeen, loadState, saveState, stateFile, stateKey, type ArticleRecord, type BuildState } from './state.js';
 
 /** Below this many articles to process, this thread does them itself: starting workers costs more. */
 const INLINE_MAX = 200;
@@ -52,6 +52,8 @@ export interface FolderBuildResult {
   rejected: ArticleError[];
   /** Warnings, in article path order. */
   warnings: string[];
+  /** Published articles and drafts without a readable date, in path order, and what dated them (docs/feeds.md). */
+  dateless: { file: string; source: 'path' | 'first-seen' }[];
   /** The warnings and rejections of the articles parsed in this build only (a watch session prints these). */
   fresh: { warnings: string[]; rejected: ArticleError[] };
   /** Articles parsed in this build (the rest came from the cache). */
@@ -151,6 +153,8 @@ export class FolderBuilder {
   private readonly fingerprint: string;
   private readonly key: string;
   private state: BuildState | null | undefined;
+  /** First-seen times of a state whose records were discarded (another key): kept across it. */
+  private firstSeen: Map<string, number> | undefined;
   private manifest: Map<string, FileRecord> | undefined;
   /** Entries kept from the previous build (watch mode): those that were in some node's top. */
   private kept = new Map<string, { digest: string; entry: Entry }>();
@@ -225,6 +229,8 @@ export class FolderBuilder {
     const file = this.opts.cacheDir ? stateFile(this.opts.cacheDir, outDir) : null;
     if (this.state === undefined) this.state = file ? loadState(file, this.key, contentDir) : null;
     const old = this.state;
+    if (this.firstSeen === undefined) this.firstSeen = !old && file ? loadFirstSeen(file, contentDir) : new Map();
+    const firstSeenOf = (rel: string): number | undefined => old?.articles[rel]?.firstSeen ?? this.firstSeen!.get(rel);
     let manifestFound = true;
     if (!this.manifest) {
       const m = readManifest(outDir);
@@ -250,7 +256,7 @@ export class FolderBuilder {
       const base = { id: a.id, size: a.size, mtimeMs: a.mtimeMs, ino: a.ino };
       const tooLarge = oversizeError(a.rel, a.size, settings);
       if (tooLarge) {
-        records.set(a.rel, { ...base, readAt: 0, hash: '', kind: 'rejected', warnings: [], error: { reason: tooLarge.reason } });
+        records.set(a.rel, { ...base, readAt: 0, hash: '', firstSeen: firstSeenOf(a.rel) ?? Math.round(a.mtimeMs), kind: 'rejected', warnings: [], error: { reason: tooLarge.reason } });
         continue;
       }
       const r = old?.articles[a.rel];
@@ -258,11 +264,15 @@ export class FolderBuilder {
         records.set(a.rel, r);
         continue;
       }
-      const pagePath = articlePagePath(a.id);
+      const known = r?.id === a.id ? r : undefined;
+      const pagePath = known?.page ?? articlePagePath(a.id);
+      const seen = firstSeenOf(a.rel);
       tasks.push({
         rel: a.rel,
         id: a.id,
-        ...(r?.hash && !r.usesMtime && r.id === a.id ? { knownHash: r.hash, reuseIfSame: r.kind !== 'entry' || intact.has(pagePath) } : {}),
+        pagePath,
+        ...(seen !== undefined ? { firstSeen: seen } : {}),
+        ...(known?.hash ? { knownHash: known.hash, reuseIfSame: known.kind !== 'entry' || intact.has(pagePath) } : {}),
         page: { ...(intact.has(pagePath) ? { prevHash: intact.get(pagePath)!.hash } : {}) },
       });
     }
@@ -276,9 +286,10 @@ export class FolderBuilder {
       if (rec.kind !== 'entry') return;
       const kept = this.kept.get(rel);
       const item: Item = { rel, rec, entry: entry ?? (kept && kept.digest === rec.digest ? kept.entry : undefined), refs: 0 };
-      const catsKey = JSON.stringify(rec.categories ?? []);
+      const input = nodeInput(rec);
+      const catsKey = JSON.stringify(input);
       let its = nodesByCategories.get(catsKey);
-      if (!its) nodesByCategories.set(catsKey, (its = entryNodes({ categories: rec.categories ?? [] }).map((p) => [p, nodeKey(p)])));
+      if (!its) nodesByCategories.set(catsKey, (its = entryNodes(input).map((p) => [p, nodeKey(p)])));
       for (const [p, key] of its) {
         let n = nodes.get(key);
         if (!n) nodes.set(key, (n = { path: p, count: 0, top: [] }));
@@ -300,14 +311,41 @@ export class FolderBuilder {
     let done = 0;
     let processed = 0;
     const parsedNow = new Set<string>();
+    /** Which article's page is in `next` at each page path (two articles may claim one permalink). */
+    const pageBy = new Map<string, string>();
+    /** Forgets a file placed in `next` during this build (it is about to be placed again). */
+    const unplace = (p: string) => {
+      if (!next.has(p)) return;
+      const w = written.indexOf(p);
+      if (w >= 0) written.splice(w, 1);
+      else unchanged--;
+      next.delete(p);
+    };
     const pageResult = (r: ArticleResult) => {
       if (r.ioError) ioFail(r.ioError);
       if (!r.page) return;
-      if (r.page.written) {
-        next.set(r.page.path, r.page.file);
-        written.push(r.page.path);
+      const p = r.page.path;
+      const prev = next.get(p) ?? intact.get(p);
+      unplace(p);
+      pageBy.set(p, r.rel);
+      if (r.page.body) {
+        // Rendered at a path the task did not expect (a permalink): compared and written here.
+        if (prev?.hash === r.page.file.hash) {
+          next.set(p, prev);
+          unchanged++;
+          return;
+        }
+        try {
+          next.set(p, { hash: r.page.file.hash, ...writeAtomic(outDir, p, r.page.body, this.dirs, !prev) });
+        } catch (e) {
+          ioFail(`cannot write ${path.join(outDir, p)} (${errno(e)})`);
+        }
+        written.push(p);
+      } else if (r.page.written) {
+        next.set(p, r.page.file);
+        written.push(p);
       } else {
-        next.set(r.page.path, intact.get(r.page.path)!);
+        next.set(p, intact.get(p) ?? prev!);
         unchanged++;
       }
     };
@@ -329,33 +367,45 @@ export class FolderBuilder {
     // 3. Slugs need every node; a page rendered with a name's own slug is redone if a sibling collides.
     const slugs = assignSlugPaths([...nodes.values()].map((n) => n.path));
     const slugsOf = (p: NodePath) => slugs.get(nodeKey(p))!;
+    // Nodes an article links but the site lacks (an unlisted article's own category): unlinked.
+    const siteSlugsOf = (p: NodePath): string[] | undefined => slugs.get(nodeKey(p));
     const entryRels = [...records.keys()].filter((rel) => records.get(rel)!.kind === 'entry').sort(byRel);
+    const pageOf = (rec: ArticleRecord) => rec.page ?? articlePagePath(rec.id);
+    // Two articles whose permalinks name one page: the newer (feed order) has it, as in buildSite.
+    const owner = new Map<string, string>();
+    for (const rel of entryRels) {
+      const p = pageOf(records.get(rel)!);
+      const o = owner.get(p);
+      if (o === undefined || itemOrder({ rel, rec: records.get(rel)!, refs: 0 }, { rel: o, rec: records.get(o)!, refs: 0 }) < 0) owner.set(p, rel);
+    }
     const signatures = new Map<string, string>();
     const pageTasks: ArticleTask[] = [];
     for (const rel of entryRels) {
       const rec = records.get(rel)!;
-      const pagePath = articlePagePath(rec.id);
-      const catsKey = JSON.stringify(rec.categories);
+      const pagePath = pageOf(rec);
+      if (owner.get(pagePath) !== rel) {
+        // Not its page in this build: render it again the day it has it.
+        if (rec.pageDigest !== undefined) records.set(rel, { ...rec, pageDigest: undefined });
+        continue;
+      }
+      const input = nodeInput(rec);
+      const catsKey = JSON.stringify(input);
       let sig = signatures.get(catsKey);
-      if (sig === undefined) signatures.set(catsKey, (sig = slugSignature(rec.categories!, slugsOf)));
+      if (sig === undefined) signatures.set(catsKey, (sig = slugSignature(input, siteSlugsOf)));
       const expected = `${rec.digest}:${sig}`;
-      if (rec.pageDigest === expected && (next.has(pagePath) || intact.has(pagePath))) {
+      const placedBy = pageBy.get(pagePath);
+      if (rec.pageDigest === expected && (placedBy === rel || (placedBy === undefined && intact.has(pagePath)))) {
         if (!next.has(pagePath)) {
           next.set(pagePath, intact.get(pagePath)!);
           unchanged++;
         }
         continue;
       }
-      const own = Object.fromEntries(entryNodes({ categories: rec.categories! }).map((p) => [nodeKey(p), slugsOf(p)]));
+      const own = Object.fromEntries(linkedNodes(input).flatMap((p) => (siteSlugsOf(p) ? [[nodeKey(p), siteSlugsOf(p)!]] : [])));
       const prev = next.get(pagePath) ?? intact.get(pagePath);
-      if (next.has(pagePath)) {
-        // Written above with the wrong slugs: it no longer counts as written or unchanged.
-        const w = written.indexOf(pagePath);
-        if (w >= 0) written.splice(w, 1);
-        else unchanged--;
-        next.delete(pagePath);
-      }
-      pageTasks.push({ rel, id: rec.id, knownHash: rec.hash, page: { ...(prev ? { prevHash: prev.hash } : {}), slugs: own } });
+      // Written above with the wrong slugs (or by another article): it no longer counts as written or unchanged.
+      unplace(pagePath);
+      pageTasks.push({ rel, id: rec.id, pagePath, firstSeen: rec.firstSeen, knownHash: rec.hash, page: { ...(prev ? { prevHash: prev.hash } : {}), slugs: own } });
     }
     await this.runTasks(pageTasks, (r) => {
       pageResult(r);
@@ -388,7 +438,7 @@ export class FolderBuilder {
     const missing = new Map<string, Item[]>();
     for (const n of stale) for (const i of n.top) if (!i.entry) missing.set(i.rel, [...(missing.get(i.rel) ?? []), i]);
     await this.runTasks(
-      [...missing.keys()].sort(byRel).map((rel) => ({ rel, id: records.get(rel)!.id, wantEntry: true })),
+      [...missing.keys()].sort(byRel).map((rel) => ({ rel, id: records.get(rel)!.id, firstSeen: records.get(rel)!.firstSeen, wantEntry: true })),
       (r) => {
         if (r.ioError) ioFail(r.ioError);
         for (const i of missing.get(r.rel) ?? []) i.entry = r.entry;
@@ -462,7 +512,7 @@ export class FolderBuilder {
       deleted.push(rel);
     }
     this.manifest = next;
-    this.state = { format: 1, key: this.key, contentDir, articles: Object.fromEntries(records), nodes: nodeStates };
+    this.state = { format: 2, key: this.key, contentDir, articles: Object.fromEntries(records), nodes: nodeStates };
     this.unsaved = true;
     if (options.persist !== false) this.persist();
     // Keep the entries that nodes list now, for the next build of a watch session.
@@ -479,6 +529,7 @@ export class FolderBuilder {
       drafts: sortedRecs.filter(([, r]) => r.kind === 'draft').map(([rel]) => rel),
       rejected: rejectedOf(sortedRecs),
       warnings: [...sortedRecs.flatMap(([, r]) => r.warnings), ...assetWarnings],
+      dateless: sortedRecs.flatMap(([rel, r]) => (r.dateSource && r.kind !== 'rejected' ? [{ file: rel, source: r.dateSource }] : [])),
       processed,
       written: written.sort(byRel),
       unchanged,

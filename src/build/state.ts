@@ -2,7 +2,10 @@
 // (keyed by the digest of its bytes, checked against its size, mtime and inode so unchanged files are
 // not even read), what each page and feed was rendered from, all under a key made of Syndic's code
 // and dependency versions and the settings. Any mismatch of that key discards the cache: the next
-// build is a cold one. The folder is safe to delete at any time.
+// build is a cold one. The folder is safe to delete at any time, with one thing lost: the first
+// time the build saw each article file (`firstSeen`), the date of an article without a readable
+// one, which survives a cache key change but not the deletion of the folder (the next build then
+// takes each file's mtime again).
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,11 +25,23 @@ export interface ArticleRecord {
   kind: 'entry' | 'draft' | 'rejected';
   warnings: string[];
   error?: { reason: string; line?: number };
-  /** The result depends on the file's mtime (the upload-time fallback for a missing date). */
-  usesMtime?: boolean;
+  /**
+   * When a build first saw this file (ms since the epoch): its mtime at that build, kept from then
+   * on whatever its mtime becomes. It dates an article without a readable date (docs/feeds.md).
+   */
+  firstSeen: number;
+  /** Where the date came from when not the front matter (the build summary lists these). */
+  dateSource?: 'path' | 'first-seen';
   /** Published entries: what feeds and pages need to place it, and the digest of the whole entry. */
   date?: string;
   categories?: string[][];
+  /** With tag feeds on: its tags (each a node, entryNodes). */
+  tags?: string[];
+  tagFeeds?: true;
+  /** `feed: false`: a page, in no node. */
+  unlisted?: true;
+  /** Its page's file under the output (articlePagePathOf: a permalink may move it). */
+  page?: string;
   digest?: string;
   /** Digest of what its page was rendered from (entry and the slugs of its nodes). */
   pageDigest?: string;
@@ -35,7 +50,7 @@ export interface ArticleRecord {
 }
 
 export interface BuildState {
-  format: 1;
+  format: 2;
   /** Fingerprint of the code and settings the records were made with. */
   key: string;
   contentDir: string;
@@ -89,10 +104,24 @@ export function stateFile(cacheDir: string, outDir: string): string {
 export function loadState(file: string, key: string, contentDir: string): BuildState | null {
   try {
     const s = JSON.parse(readFileSync(file, 'utf8')) as BuildState;
-    if (s.format !== 1 || s.key !== key || s.contentDir !== contentDir || !s.articles || !s.nodes) return null;
+    if (s.format !== 2 || s.key !== key || s.contentDir !== contentDir || !s.articles || !s.nodes) return null;
     return s;
   } catch {
     return null;
+  }
+}
+
+/**
+ * The first-seen times of the saved state, whatever its key (a settings change or a new version of
+ * Syndic discards the records, never these), by path under this content folder.
+ */
+export function loadFirstSeen(file: string, contentDir: string): Map<string, number> {
+  try {
+    const s = JSON.parse(readFileSync(file, 'utf8')) as Partial<BuildState>;
+    if (s.format !== 2 || s.contentDir !== contentDir || !s.articles) return new Map();
+    return new Map(Object.entries(s.articles).flatMap(([rel, r]) => (typeof r?.firstSeen === 'number' ? [[rel, r.firstSeen] as [string, number]] : [])));
+  } catch {
+    return new Map();
   }
 }
 

@@ -10,7 +10,7 @@ parentPort!.on('message', (msg: { batch: number; tasks: ArticleTask[] }) => {
     try {
       return runArticleTask(t, ctx, dirs);
     } catch (e) {
-      return { rel: t.rel, same: false, stat: { size: 0, mtimeMs: 0, ino: 0, readAt: 0, hash: '' }, ioError: `${t.rel}: ${(e as Error).message}` };
+      return { rel: t.rel, same: false, stat: { size: 0, mtimeMs: 0, ino: 0, readAt: 0, hash: '', firstSeen: t.firstSeen ?? 0 }, ioError: `${t.rel}: ${(e as Error).message}` };
     }
   });
   parentPort!.postMessage({ batch: msg.batch, results });
