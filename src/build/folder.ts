@@ -313,6 +313,8 @@ export class FolderBuilder {
     const parsedNow = new Set<string>();
     /** Which article's page is in `next` at each page path (two articles may claim one permalink). */
     const pageBy = new Map<string, string>();
+    /** Page paths two articles wrote in this build: on disk, either may have won (workers race). */
+    const contested = new Set<string>();
     /** Forgets a file placed in `next` during this build (it is about to be placed again). */
     const unplace = (p: string) => {
       if (!next.has(p)) return;
@@ -327,6 +329,7 @@ export class FolderBuilder {
       const p = r.page.path;
       const prev = next.get(p) ?? intact.get(p);
       unplace(p);
+      if (pageBy.has(p) && pageBy.get(p) !== r.rel) contested.add(p);
       pageBy.set(p, r.rel);
       if (r.page.body) {
         // Rendered at a path the task did not expect (a permalink): compared and written here.
@@ -394,7 +397,7 @@ export class FolderBuilder {
       if (sig === undefined) signatures.set(catsKey, (sig = slugSignature(input, siteSlugsOf)));
       const expected = `${rec.digest}:${sig}`;
       const placedBy = pageBy.get(pagePath);
-      if (rec.pageDigest === expected && (placedBy === rel || (placedBy === undefined && intact.has(pagePath)))) {
+      if (rec.pageDigest === expected && !contested.has(pagePath) && (placedBy === rel || (placedBy === undefined && intact.has(pagePath)))) {
         if (!next.has(pagePath)) {
           next.set(pagePath, intact.get(pagePath)!);
           unchanged++;
@@ -402,7 +405,8 @@ export class FolderBuilder {
         continue;
       }
       const own = Object.fromEntries(linkedNodes(input).flatMap((p) => (siteSlugsOf(p) ? [[nodeKey(p), siteSlugsOf(p)!]] : [])));
-      const prev = next.get(pagePath) ?? intact.get(pagePath);
+      // A contested page is written whatever its digest says: the bytes on disk may be the other article's.
+      const prev = contested.has(pagePath) ? undefined : (next.get(pagePath) ?? intact.get(pagePath));
       // Written above with the wrong slugs (or by another article): it no longer counts as written or unchanged.
       unplace(pagePath);
       pageTasks.push({ rel, id: rec.id, pagePath, firstSeen: rec.firstSeen, knownHash: rec.hash, page: { ...(prev ? { prevHash: prev.hash } : {}), slugs: own } });

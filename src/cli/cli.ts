@@ -135,7 +135,7 @@ function program(done: (code: number) => void): Command {
   const content = () => new Option('--content <dir>', 'folder of articles').default('content');
   const out = () => new Option('--out <dir>', 'output folder').default('public');
   const allowEmpty = () => new Option('--allow-empty', 'accept a content folder without articles');
-  const cacheDir = () => new Option('--cache-dir <dir>', 'build cache (default: .syndic-cache; safe to delete)');
+  const cacheDir = () => new Option('--cache-dir <dir>', 'build cache (default: .syndic-cache; safe to delete, but it also keeps when each article without a date was first seen)');
 
   settingsOptions(
     root
