@@ -238,11 +238,17 @@ function program(done: (code: number) => void): Command {
       done(await runS3Command('upload', files, o, await settingsFor(cmd)));
     });
 
-  settingsOptions(s3Options(root.command('rebuild').description("rebuild state and feeds of an S3 bucket from its content/ (the Lambda function's rebuild)")))
-    .addHelpText('after', examples(['syndic rebuild --bucket my-bucket']))
+  settingsOptions(
+    s3Options(root.command('rebuild').description("rebuild state and feeds of an S3 bucket from its content/ (the Lambda function's rebuild)")).option(
+      '--state-machine <arn>',
+      'start and follow an execution of the deployed rebuild state machine (the RebuildStateMachineArn output; default: $SYNDIC_REBUILD_STATE_MACHINE) instead of rebuilding in this process',
+    ),
+  )
+    .addHelpText('after', examples(['syndic rebuild --bucket my-bucket --state-machine arn:aws:states:us-east-1:123456789012:stateMachine:Rebuild', 'syndic rebuild --bucket syndic-dev --endpoint http://127.0.0.1:4569']))
     .action(async (o: Record<string, unknown>, cmd: Command) => {
-      const { runS3Command } = await import('./s3-commands.js');
-      done(await runS3Command('rebuild', [], o, await settingsFor(cmd)));
+      const { runS3Command, runRemoteRebuild } = await import('./s3-commands.js');
+      const arn = (o.stateMachine as string | undefined) ?? process.env.SYNDIC_REBUILD_STATE_MACHINE;
+      done(arn ? await runRemoteRebuild(arn, o) : await runS3Command('rebuild', [], o, await settingsFor(cmd)));
     });
 
   settingsOptions(s3Options(root.command('reconcile').description('compare a bucket with its content/ and repair what differs')))

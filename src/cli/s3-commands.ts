@@ -76,6 +76,18 @@ export async function runReconcile(values: Record<string, unknown>, settings: Se
   return r.failed ? 1 : 0;
 }
 
+/**
+ * `syndic rebuild --state-machine ARN`: starts an execution of the deployed rebuild state machine
+ * (Distributed Map over content/, then the reduce) and prints its progress until it ends.
+ */
+export async function runRemoteRebuild(stateMachineArn: string, values: Record<string, unknown>): Promise<number> {
+  const { formatProgress, startAndFollowRebuild } = await import('./rebuild-execution.js');
+  const bucket = (values.bucket as string | undefined) ?? process.env.SYNDIC_BUCKET ?? DEV_BUCKET;
+  const outcome = await startAndFollowRebuild({ stateMachineArn, bucket, onProgress: (p) => process.stderr.write(`${formatProgress(p)}\n`) });
+  console.log(`rebuild ${outcome.executionArn}: ${outcome.status}`);
+  return outcome.status === 'SUCCEEDED' ? 0 : 3;
+}
+
 export async function runS3Command(command: string, files: string[], values: Record<string, unknown>, settings: Settings): Promise<number> {
   const store = storeFrom(values);
   if (command === 'upload') {
