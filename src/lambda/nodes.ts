@@ -6,6 +6,7 @@ import { compareEntries, type Entry } from '../core/entry.js';
 import { PUBLIC_PREFIX, FEED_FILES } from '../core/layout.js';
 import type { Settings } from '../core/settings.js';
 import { renderNodeFiles, renderSiteFiles, type NodeSummary, type OutFile } from '../core/site.js';
+import { mapLimit } from '../build/publish.js';
 import type { Logger } from '../log.js';
 import { etagOf } from '../store/etag.js';
 import type { ObjectInfo, Store } from '../store/store.js';
@@ -33,19 +34,8 @@ import { nodeView, slugsOf, treeSummaries } from './tree.js';
 
 export const PARALLEL = 8;
 
-/** Runs `fn` over items with at most `limit` in flight, keeping the results in order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
+/** The one bounded-parallel map (src/build/publish.ts), re-exported for the engine's modules. */
+export { mapLimit };
 
 const FEED_NAMES = new Set<string>(Object.values(FEED_FILES));
 export const isFeedPath = (p: string) => FEED_NAMES.has(p.slice(p.lastIndexOf('/') + 1));
