@@ -307,8 +307,10 @@ export async function rebuildReduce(
   if (!members.has(nodeKey([]))) members.set(nodeKey([]), { path: [], months: new Map() });
   for (const m of members.values()) for (const items of m.months.values()) items.sort((a, b) => (a.date < b.date ? 1 : a.date > b.date ? -1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
-  // 3. Partitions and node states: rewritten where they differ (rev + 1, so in-flight conditional
-  //    writes of raced uploads fail and re-read); emptied, never deleted (revs must keep growing).
+  // 3. Partitions and node states: rewritten where they differ; emptied, never deleted (revs must keep
+  //    growing). A rewritten object takes a rev of this epoch (epoch × 2^32 or more): an upload running
+  //    meanwhile that read the old object bumps the old rev by one, so the two can never carry the same
+  //    rev with different contents, and its conditional write after ours fails and re-reads.
   const state = await store.list('state/');
   const existing = new Map(state.map((o) => [o.key, o.etag]));
   const known = new Map<string, NodePath>([...members].map(([k, m]) => [k, m.path]));
@@ -317,6 +319,8 @@ export async function rebuildReduce(
   for (const d of olds) if (d.value) known.set(nodeKey(d.value.path), d.value.path);
   const oldDesired = new Map(olds.filter((d) => d.value).map((d) => [nodeKey(d.value!.path), d.value!]));
   const desired = new Map<string, NodeDesired>();
+  const floor = epoch * 2 ** 32;
+  const nextRev = (rev: number) => Math.max(rev + 1, floor);
   const write = async (key: string, value: unknown) => {
     await putJson(store, key, value);
     summary.stateWritten++;
@@ -342,7 +346,7 @@ export async function rebuildReduce(
       let rev = old?.rev ?? 0;
       if (!old || !sameJson(old.items, items)) {
         if (!old && !items.length) return;
-        rev++;
+        rev = nextRev(rev);
         await write(pk, { path, month, rev, items } satisfies Partition);
       }
       if (items.length) parts[month] = { n: items.length, rev };
@@ -356,7 +360,7 @@ export async function rebuildReduce(
     const old = oldDesired.get(nodeKey(path));
     const next: NodeDesired = { path, rev: old?.rev ?? 0, limit: settings.feedLimit, parts: sortedParts, top };
     if (!old || !sameJson({ ...old, parts: sortByKey(old.parts) }, next)) {
-      next.rev++;
+      next.rev = nextRev(next.rev);
       await write(desiredKey(path), next);
     } else next.rev = old.rev;
     desired.set(nodeKey(path), next);
@@ -373,7 +377,7 @@ export async function rebuildReduce(
   const oldTree = (await readJson<TreeState>(store, TREE_KEY)).value;
   tree.rev = oldTree?.rev ?? 0;
   if (!oldTree || !sameJson(oldTree.nodes, tree.nodes)) {
-    tree.rev++;
+    tree.rev = nextRev(tree.rev);
     await write(TREE_KEY, tree);
   }
   const summaries = treeSummaries(tree);
