@@ -102,6 +102,8 @@ interface IdState {
   etag: string | null;
   listed: ObjectInfo[];
   changed: boolean;
+  /** No record existed at all (not even a tombstone): no error record or page of this id can exist. */
+  fresh: boolean;
   previousKey: string | null;
 }
 
@@ -156,7 +158,7 @@ export async function processBatch(store: Store, keys: readonly string[], settin
       tooLong.push({ key, id, reason: long });
       continue;
     }
-    const s = ids.get(id) ?? { id, eventKeys: [], rec: null, etag: null, listed: [], changed: false, previousKey: null };
+    const s = ids.get(id) ?? { id, eventKeys: [], rec: null, etag: null, listed: [], changed: false, fresh: false, previousKey: null };
     s.eventKeys.push(key);
     ids.set(id, s);
   }
@@ -337,6 +339,7 @@ async function syncRecord(ctx: EngineCtx, s: IdState, alsoLeaving: readonly Plac
     }
     s.listed = listed;
     s.previousKey = cur.value?.key ?? null;
+    s.fresh = cur.value === null;
     if (next === null || (cur.value && sameJson(next, cur.value))) {
       s.rec = cur.value;
       s.etag = cur.etag;
@@ -441,10 +444,11 @@ async function verifyPage(ctx: EngineCtx, id: string, summaries: readonly NodeSu
   });
 }
 
-async function writePage(ctx: EngineCtx, id: string, rec: ArticleRecord | null, summaries: readonly NodeSummary[]): Promise<void> {
+/** `changed`: the record was just replaced by this invocation, so the page's bytes change: no need to look first. */
+async function writePage(ctx: EngineCtx, id: string, rec: ArticleRecord | null, summaries: readonly NodeSummary[], changed = false): Promise<void> {
   const { store } = ctx;
   const key = PUBLIC_PREFIX + articlePagePath(id);
-  const current = await headEtag(store, key);
+  const current = changed && rec?.status === 'published' ? null : await headEtag(store, key);
   if (rec?.status === 'published' && rec.entry) {
     for (const f of renderArticleFiles(rec.entry, summaries, ctx.settings)) {
       if (current === etagOf(f.body) && PUBLIC_PREFIX + f.path === key) continue;
@@ -491,7 +495,7 @@ async function syncPages(ctx: EngineCtx, states: IdState[], first: TreeState): P
     if (attempt > 0) tree = (await readJson<TreeState>(store, TREE_KEY)).value ?? emptyTree();
     const summaries = treeSummaries(tree);
     await mapLimit(todo, ctx.parallel, async (s) => {
-      await writePage(ctx, s.id, s.rec, summaries);
+      await writePage(ctx, s.id, s.rec, summaries, s.changed);
       views.set(s.id, articleView(summaries, s.rec?.nodes ?? []));
     });
     const heads = await mapLimit(todo, ctx.parallel, (s) => headEtag(store, recordKey(s.id)));
@@ -530,7 +534,9 @@ async function syncErrors(ctx: EngineCtx, s: IdState): Promise<void> {
       want.set(winner.key, own);
       for (const loser of ranked.slice(1)) want.set(loser.key, duplicateError(s.id, loser, winner.key));
     }
-    const wrote = await mapLimit([...want], ctx.parallel, ([k, err]) => ensureObject(store, errorKey(k), err ? encodeJson(err) : null));
+    // A brand-new id (no record before) has no error records to remove.
+    const check = attempt === 0 && s.fresh ? [...want].filter(([, err]) => err) : [...want];
+    const wrote = await mapLimit(check, ctx.parallel, ([k, err]) => ensureObject(store, errorKey(k), err ? encodeJson(err) : null));
     if (!wrote.some(Boolean)) return;
     // Written: make sure the keys did not change meanwhile (else a stale verdict could be the last word).
     const now = await keysOfId(store, s.id);
