@@ -52,7 +52,7 @@ import {
   type TreeState,
   type Versioned,
 } from './state.js';
-import { articleView, mergeCounts, slugsOf, treeSummaries } from './tree.js';
+import { articleView, mergeCounts, treeSummaries } from './tree.js';
 import {
   deletedRecord,
   duplicateError,
@@ -544,4 +544,3 @@ async function syncErrors(ctx: EngineCtx, s: IdState): Promise<void> {
   });
 }
 
-export { slugsOf };
