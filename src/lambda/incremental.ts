@@ -54,7 +54,7 @@ import {
   type TreeState,
   type Versioned,
 } from './state.js';
-import { articleView, mergeCounts, slugsOf, treeSummaries } from './tree.js';
+import { articleView, mergeCounts, treeSummaries } from './tree.js';
 import {
   deletedRecord,
   duplicateError,
@@ -105,6 +105,8 @@ interface IdState {
   etag: string | null;
   listed: ObjectInfo[];
   changed: boolean;
+  /** No record existed at all (not even a tombstone): no error record or page of this id can exist. */
+  fresh: boolean;
   previousKey: string | null;
 }
 
@@ -164,7 +166,7 @@ export async function processBatch(store: Store, keys: readonly string[], settin
       tooLong.push({ key, id, reason: long });
       continue;
     }
-    const s = ids.get(id) ?? { id, eventKeys: [], rec: null, etag: null, listed: [], changed: false, previousKey: null };
+    const s = ids.get(id) ?? { id, eventKeys: [], rec: null, etag: null, listed: [], changed: false, fresh: false, previousKey: null };
     s.eventKeys.push(key);
     ids.set(id, s);
   }
@@ -357,6 +359,7 @@ async function syncRecord(ctx: EngineCtx, s: IdState, alsoLeaving: readonly Plac
     }
     s.listed = listed;
     s.previousKey = cur.value?.key ?? null;
+    s.fresh = cur.value === null;
     if (next === null || (cur.value && sameJson(next, cur.value))) {
       s.rec = cur.value;
       s.etag = cur.etag;
@@ -461,7 +464,8 @@ async function verifyPage(ctx: EngineCtx, id: string, summaries: readonly NodeSu
   });
 }
 
-async function writePage(ctx: EngineCtx, id: string, rec: ArticleRecord | null, summaries: readonly NodeSummary[]): Promise<void> {
+/** `changed`: the record was just replaced by this invocation, so the page's bytes change: no need to look first. */
+async function writePage(ctx: EngineCtx, id: string, rec: ArticleRecord | null, summaries: readonly NodeSummary[], changed = false): Promise<void> {
   const { store } = ctx;
   // Where the record publishes its page (a permalink may have moved it), and where earlier versions did.
   const page = pageOf(rec);
@@ -470,7 +474,8 @@ async function writePage(ctx: EngineCtx, id: string, rec: ArticleRecord | null, 
   if (rec?.status === 'published' && rec.entry) {
     for (const f of renderArticleFiles(rec.entry, summaries, ctx.settings)) {
       const key = PUBLIC_PREFIX + f.path;
-      if ((await headEtag(store, key)) === etagOf(f.body)) continue;
+      // A record this invocation replaced changes its page: written without looking first.
+      if (!(changed && f.path === page) && (await headEtag(store, key)) === etagOf(f.body)) continue;
       await store.put(key, f.body, { contentType: f.contentType, cacheControl: f.cacheControl });
       ctx.effects.written.add(key);
     }
@@ -518,7 +523,7 @@ async function syncPages(ctx: EngineCtx, states: IdState[], first: TreeState): P
     if (attempt > 0) tree = (await readJson<TreeState>(store, TREE_KEY)).value ?? emptyTree();
     const summaries = treeSummaries(tree);
     await mapLimit(todo, ctx.parallel, async (s) => {
-      await writePage(ctx, s.id, s.rec, summaries);
+      await writePage(ctx, s.id, s.rec, summaries, s.changed);
       views.set(s.id, articleView(summaries, s.rec?.nodes ?? []));
     });
     const heads = await mapLimit(todo, ctx.parallel, (s) => headEtag(store, recordKey(s.id)));
@@ -557,7 +562,9 @@ async function syncErrors(ctx: EngineCtx, s: IdState): Promise<void> {
       want.set(winner.key, own);
       for (const loser of ranked.slice(1)) want.set(loser.key, duplicateError(s.id, loser, winner.key));
     }
-    const wrote = await mapLimit([...want], ctx.parallel, ([k, err]) => ensureObject(store, errorKey(k), err ? encodeJson(err) : null));
+    // A brand-new id (no record before) has no error records to remove.
+    const check = attempt === 0 && s.fresh ? [...want].filter(([, err]) => err) : [...want];
+    const wrote = await mapLimit(check, ctx.parallel, ([k, err]) => ensureObject(store, errorKey(k), err ? encodeJson(err) : null));
     if (!wrote.some(Boolean)) return;
     // Written: make sure the keys did not change meanwhile (else a stale verdict could be the last word).
     const now = await keysOfId(store, s.id);
@@ -565,4 +572,3 @@ async function syncErrors(ctx: EngineCtx, s: IdState): Promise<void> {
   });
 }
 
-export { slugsOf };
