@@ -1,23 +1,26 @@
-// `npm run bench`: full builds, one incremental upload against a local S3, the Lambda bundle,
-// cleaning throughput and the memory of the largest article. Every figure is a median over
-// repeated runs (min and max beside it); each build and memory run is a fresh Node process, so
-// peak RSS belongs to that run alone. Prints a Markdown table; writes bench/results.{json,md}.
+// `npm run bench`: local builds through the real bin (cold, incremental, watch mode, and Hugo on the
+// same articles), one incremental upload against a local S3, the Lambda bundle, cleaning throughput
+// and the memory of the largest article. Every figure is a median over repeated runs (min and max
+// beside it); each build and memory run is a fresh Node process, so peak RSS belongs to that run
+// alone. Prints a Markdown table; writes bench/results.{json,md}.
 //
-//   npm run bench                          everything (about 5–8 minutes on 2 cores)
-//   npm run bench -- --only build,bundle   some sections: build, upload, bundle, clean, memory
+//   npm run bench                              everything (about 10 minutes on 2 idle cores)
+//   npm run bench -- --only build,hugo         some sections: build, incremental, watch, hugo,
+//                                              upload, bundle, clean, memory
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundleHandler } from '../scripts/bundle.js';
 import { DATA_DIR, generate, makeLargeArticle } from './generate.js';
+import { coldBuilds, hugoBuilds, incrementalBuilds, summarize, warmBuild, watchLatency, type ColdResult, type HugoResult, type IncrementalResult, type WatchResult } from './local.js';
 import { mb, ROOT, runChild, summary, type Summary } from './stats.js';
 import { benchUpload, type UploadResult } from './upload.js';
 
-const SECTIONS = ['build', 'upload', 'bundle', 'clean', 'memory'] as const;
+const SECTIONS = ['build', 'incremental', 'watch', 'hugo', 'upload', 'bundle', 'clean', 'memory'] as const;
 type Section = (typeof SECTIONS)[number];
 
-const { values } = parseArgs({ options: { only: { type: 'string' } } });
+const { values } = parseArgs({ options: { only: { type: 'string' }, articles: { type: 'string' } } });
 const only = new Set((values.only?.split(',') ?? SECTIONS) as Section[]);
 for (const s of only) if (!SECTIONS.includes(s)) throw new Error(`unknown section ${s}; use ${SECTIONS.join(',')}`);
 
@@ -26,7 +29,11 @@ const log = (msg: string) => console.error(`[bench] ${msg}`);
 // Targets from the issue; a row without a target is context.
 const CAPPED_HEAP_MB = 128;
 const TARGETS = {
-  buildRate10k: 300, // articles/s at N = 10,000
+  buildRate10k: 2000, // articles/s at N = 10,000, through the real bin
+  buildRssMb: 300,
+  addOneMs: 500,
+  unchangedMs: 1000,
+  reloadMs: 300,
   bundleBytes: 1024 * 1024,
   loadMs: 150,
   largestRssMb: 256,
@@ -52,7 +59,10 @@ const results: {
   startedAt: string;
   durationS?: number;
   rows: Row[];
-  build?: { n: number; buildMs: Summary; processMs: Summary; rate: Summary; maxRssMb: Summary }[];
+  build?: ColdResult[];
+  incremental?: IncrementalResult;
+  watch?: WatchResult;
+  hugo?: (HugoResult & { ratio: number | null; syndicMs: number | null }) | { skipped: string };
   upload?: UploadResult | { skipped: string };
   bundle?: { bytes: number; loadMs: Summary; sdkMs: Summary; totalMs: Summary; processMs: Summary };
   clean?: { corpusHtmlMb: number; cleanMbPerS: Summary; pipelineMbPerS: Summary; pipelineArticlesPerS: Summary };
@@ -65,7 +75,7 @@ const results: {
     platform: `${os.platform()} ${os.arch()}`,
     memoryGb: Math.round(os.totalmem() / 2 ** 30),
   },
-  command: 'npm run bench' + (values.only ? ` -- --only ${values.only}` : ''),
+  command: 'npm run bench' + (values.only || values.articles ? ' --' : '') + (values.only ? ` --only ${values.only}` : '') + (values.articles ? ` --articles ${values.articles}` : ''),
   startedAt: new Date().toISOString(),
   rows: [],
 };
@@ -81,39 +91,128 @@ async function dataset(n: number): Promise<string> {
   const dir = path.join(DATA_DIR, `articles-${n}`);
   log(`generating ${n} articles into ${path.relative(ROOT, dir)}`);
   await generate(n, dir);
+  made.add(n);
   return dir;
 }
 
+// `--articles N` makes a quick smaller run (its results go to bench/data, like any partial run).
+const BIG = Number(values.articles ?? 10000);
+const RUNS = 3;
+
 async function benchBuild() {
   results.build = [];
-  // Three runs each keep the whole bench within 10 minutes on 2 cores.
-  for (const [n, runs] of [[1000, 3], [10000, 3]] as const) {
+  const hugo = only.has('hugo');
+  for (const n of [...new Set([Math.min(1000, BIG), BIG])]) {
     const dir = await dataset(n);
-    const out = path.join(DATA_DIR, `out-${n}`);
-    const samples = await repeat(runs, async (i) => {
-      const r = await runChild<{ ms: number; articles: number; rejected: number; maxRssKb: number }>('bench/child/full-build.ts', [dir, out]);
-      if (r.articles !== n) throw new Error(`build of ${n} published ${r.articles} articles (${r.rejected} rejected)`);
-      log(`build ${n} #${i + 1}: ${(r.ms / 1000).toFixed(1)} s, ${Math.round(n / (r.ms / 1000))} articles/s, ${mb(r.maxRssKb).toFixed(0)} MB`);
-      return r;
-    });
-    await rm(out, { recursive: true, force: true });
-    const rate = summary(samples.map((s) => n / (s.ms / 1000)));
-    const entry = {
-      n,
-      buildMs: summary(samples.map((s) => s.ms)),
-      processMs: summary(samples.map((s) => s.processMs)),
-      rate,
-      maxRssMb: summary(samples.map((s) => mb(s.maxRssKb))),
-    };
+    let entry: ColdResult;
+    if (n === BIG && hugo) {
+      // Syndic and Hugo take turns, so both see the same load on a shared machine.
+      const runs: ColdResult[] = [];
+      const hugoRuns: HugoResult[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        runs.push(await coldBuilds(dir, n, 1, log));
+        const h = await hugoBuilds(dir, n, 1, log, i === 0);
+        if (h) hugoRuns.push(h);
+      }
+      entry = mergeCold(runs);
+      if (hugoRuns.length) recordHugo(mergeHugo(hugoRuns), entry);
+      else results.hugo = { skipped: 'hugo is not on the PATH (Debian package `hugo`)' };
+    } else entry = await coldBuilds(dir, n, RUNS, log);
     results.build.push(entry);
     const label = `Full build, ${n.toLocaleString('en-US')} articles`;
     results.rows.push(
-      { measure: `${label}: throughput`, unit: 'articles/s', value: rate, ...(n === 10000 ? { target: `≥ ${TARGETS.buildRate10k}`, met: rate.median >= TARGETS.buildRate10k } : {}) },
-      { measure: `${label}: build time`, unit: 's', value: scale(entry.buildMs, 1 / 1000) },
-      { measure: `${label}: process wall time (with startup)`, unit: 's', value: scale(entry.processMs, 1 / 1000) },
-      { measure: `${label}: peak RSS`, unit: 'MB', value: entry.maxRssMb },
+      { measure: `${label}: throughput (process wall time)`, unit: 'articles/s', value: entry.rate, ...(n === BIG ? { target: `≥ ${TARGETS.buildRate10k}`, met: entry.rate.median >= TARGETS.buildRate10k } : {}) },
+      { measure: `${label}: process wall time (start to exit)`, unit: 's', value: scale(entry.processMs, 1 / 1000) },
+      { measure: `${label}: build time as the summary line reports it`, unit: 's', value: scale(entry.engineMs, 1 / 1000) },
+      ...(entry.maxRssMb ? [{ measure: `${label}: peak RSS`, unit: 'MB', value: entry.maxRssMb, ...(n === BIG ? { target: `≤ ${TARGETS.buildRssMb}`, met: entry.maxRssMb.median <= TARGETS.buildRssMb } : {}) }] : []),
+      ...(entry.cpuS ? [{ measure: `${label}: CPU time (user + system, all threads)`, unit: 's', value: entry.cpuS }] : []),
     );
   }
+}
+
+function mergeCold(runs: ColdResult[]): ColdResult {
+  const samples = runs.flatMap((r) => r.samples);
+  const s = summarize(samples);
+  return {
+    ...runs[0]!,
+    samples,
+    processMs: s.processMs,
+    engineMs: summary(samples.map((x) => x.engineMs)),
+    rate: summary(samples.map((x) => runs[0]!.n / (x.ms / 1000))),
+    maxRssMb: s.maxRssMb,
+    cpuS: s.cpuS,
+    loadavg: s.loadavg,
+  };
+}
+
+function mergeHugo(runs: HugoResult[]): HugoResult {
+  const samples = runs.flatMap((r) => r.samples);
+  return { ...runs[0]!, samples, ...summarize(samples) };
+}
+
+function recordHugo(h: HugoResult, syndic: ColdResult | undefined) {
+  const ratio = syndic ? syndic.processMs.median / h.processMs.median : null;
+  results.hugo = { ...h, ratio, syndicMs: syndic?.processMs.median ?? null };
+  log(`hugo: ${(h.processMs.median / 1000).toFixed(2)} s median; syndic/hugo time ratio ${ratio?.toFixed(2) ?? 'n/a'}`);
+  results.rows.push(
+    { measure: `Hugo (${h.version.split(' ')[1] ?? h.version}), same ${h.n.toLocaleString('en-US')} articles: \`${h.command}\``, unit: 's', value: scale(h.processMs, 1 / 1000) },
+    ...(h.maxRssMb ? [{ measure: 'Hugo: peak RSS', unit: 'MB', value: h.maxRssMb }] : []),
+    ...(h.cpuS ? [{ measure: 'Hugo: CPU time (user + system)', unit: 's', value: h.cpuS }] : []),
+    ...(ratio !== null ? [{ measure: 'Syndic full build time ÷ Hugo build time (medians, same run; below 1 means Syndic is faster)', unit: 'ratio', value: summary([ratio]), target: '< 1', met: ratio < 1 }] : []),
+  );
+}
+
+async function benchHugo() {
+  if (results.hugo) return; // measured with the 10,000 builds, turn about
+  const dir = await dataset(BIG);
+  const h = await hugoBuilds(dir, BIG, RUNS, log);
+  if (!h) {
+    results.hugo = { skipped: 'hugo is not on the PATH (Debian package `hugo`)' };
+    log('hugo: skipped, not on the PATH');
+    return;
+  }
+  recordHugo(h, results.build?.find((b) => b.n === BIG));
+}
+
+async function benchIncremental() {
+  const dir = await ensureDataset(BIG);
+  const r = await incrementalBuilds(dir, BIG, 5, log);
+  results.incremental = r;
+  const label = `${BIG.toLocaleString('en-US')} articles, warm cache`;
+  results.rows.push(
+    { measure: `One article added to ${label}: process wall time`, unit: 'ms', value: r.addOne.processMs, target: `≤ ${TARGETS.addOneMs}`, met: r.addOne.processMs.median <= TARGETS.addOneMs },
+    { measure: 'One article added: build time as the summary line reports it', unit: 'ms', value: r.addOne.engineMs },
+    { measure: `One article edited, ${label}: process wall time`, unit: 'ms', value: r.editOne.processMs },
+    { measure: 'One article edited: build time as the summary line reports it', unit: 'ms', value: r.editOne.engineMs },
+    {
+      measure: `Unchanged rebuild, ${label}: process wall time (files written: ${[...new Set(r.unchanged.written)].join(', ')})`,
+      unit: 'ms',
+      value: r.unchanged.processMs,
+      target: `≤ ${TARGETS.unchangedMs}, 0 written`,
+      met: r.unchanged.processMs.median <= TARGETS.unchangedMs && r.unchanged.written.every((w) => w === 0),
+    },
+    { measure: 'Unchanged rebuild: build time as the summary line reports it', unit: 'ms', value: r.unchanged.engineMs },
+  );
+}
+
+async function benchWatch() {
+  const dir = await ensureDataset(BIG);
+  // A warm output and cache, as after a first `syndic start`.
+  if (!results.incremental) await warmBuild(dir, BIG);
+  const w = await watchLatency(dir, BIG, 10, log);
+  results.watch = w;
+  results.rows.push(
+    { measure: `Watch mode, ${BIG.toLocaleString('en-US')} articles: article saved → reload event sent to the page`, unit: 'ms', value: w.toReloadMs, target: `≤ ${TARGETS.reloadMs}`, met: w.toReloadMs.median <= TARGETS.reloadMs },
+    { measure: 'Watch mode: article saved → its new page served', unit: 'ms', value: w.toNewPageMs },
+  );
+}
+
+const made = new Set<number>();
+/** The dataset of N articles, generated once per bench run. */
+async function ensureDataset(n: number): Promise<string> {
+  const dir = path.join(DATA_DIR, `articles-${n}`);
+  if (!made.has(n)) await dataset(n);
+  return dir;
 }
 
 async function benchBundle() {
@@ -205,6 +304,16 @@ export function markdown(r: typeof results): string {
     '|---|---|--:|--:|--:|--:|---|---|',
     ...r.rows.map((row) => `| ${row.measure} | ${row.unit} | ${fmt(row.value.median)} | ${fmt(row.value.min)} | ${fmt(row.value.max)} | ${row.value.runs} | ${row.target ?? ''} | ${row.met === undefined ? '' : row.met ? 'yes' : '**no**'} |`),
   ];
+  const commands = [
+    ...(r.build ?? []).map((b) => `- cold build, ${b.n.toLocaleString('en-US')} articles (output and cache folders removed before each run): \`${b.command}\``),
+    ...(r.incremental ? [`- incremental and unchanged builds: the same command on the warm output and cache`] : []),
+    ...(r.watch ? [`- watch mode: \`${r.watch.command}\`, an article saved ${r.watch.saves} times, timed until the \`reload\` event and until the new page is served`] : []),
+    ...(r.hugo && !('skipped' in r.hugo) ? [`- Hugo: \`${r.hugo.command}\` (${r.hugo.version}; the same articles as a Hugo site, bench/hugo.ts; ${r.hugo.files.toLocaleString('en-US')} files written, output folder removed before each run)`] : []),
+  ];
+  if (commands.length) lines.push('', 'Commands (from the repository root; GNU time reports peak RSS and CPU time):', ...commands);
+  const loads = [...(r.build ?? []).flatMap((b) => b.loadavg), ...(r.hugo && !('skipped' in r.hugo) ? r.hugo.loadavg : []), ...(r.incremental?.loadavg ?? []), ...(r.watch?.loadavg ?? [])];
+  if (loads.length) lines.push('', `1-minute load average when the runs started: ${Math.min(...loads).toFixed(1)} to ${Math.max(...loads).toFixed(1)} (${r.machine.cpus} CPUs; above ${r.machine.cpus}, other processes were competing for them).`);
+  if (r.hugo && 'skipped' in r.hugo) lines.push('', `Hugo: skipped (${r.hugo.skipped}).`);
   if (r.upload && 'skipped' in r.upload) lines.push('', `Incremental upload: skipped (${r.upload.skipped}).`);
   else if (r.upload) {
     const u = r.upload;
@@ -224,6 +333,9 @@ export function markdown(r: typeof results): string {
 
 log(`sections: ${[...only].join(', ')}`);
 if (only.has('build')) await benchBuild();
+if (only.has('hugo')) await benchHugo();
+if (only.has('incremental')) await benchIncremental();
+if (only.has('watch')) await benchWatch();
 if (only.has('upload')) {
   try {
     results.upload = await benchUpload(log);
@@ -240,7 +352,7 @@ results.durationS = (performance.now() - started) / 1000;
 const md = markdown(results);
 console.log('\n' + md);
 // A partial run (--only) never overwrites the reference results: it goes to the ignored data folder.
-const base = values.only ? path.join(DATA_DIR, 'results.partial') : path.join(ROOT, 'bench/results');
+const base = values.only || values.articles ? path.join(DATA_DIR, 'results.partial') : path.join(ROOT, 'bench/results');
 await mkdir(path.dirname(base), { recursive: true });
 await writeFile(`${base}.json`, JSON.stringify(results, null, 2) + '\n');
 await writeFile(`${base}.md`, md);

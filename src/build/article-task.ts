@@ -6,13 +6,14 @@ import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ArticleError } from '../core/article.js';
 import { assetRefs } from '../core/assets.js';
-import { entryNodes, nodeKey, slugify, type NodePath } from '../core/categories.js';
+import { entryNodes, nodeKey, type NodePath } from '../core/categories.js';
 import type { Entry } from '../core/entry.js';
 import { articlePagePath } from '../core/layout.js';
 import { processArticle } from '../core/pipeline.js';
 import type { Settings } from '../core/settings.js';
 import { renderArticleFiles } from '../core/site.js';
 import { digest, writeAtomic, type FileRecord } from './files.js';
+import { ownSlugs, slugSignature } from './slugs.js';
 import type { ArticleRecord } from './state.js';
 
 export interface TaskContext {
@@ -49,14 +50,6 @@ export interface ArticleResult {
   ioError?: string;
   /** The file was gone when read (deleted since the listing): no longer an article. */
   gone?: boolean;
-}
-
-/** The slugs a name gets when none of its siblings collides with it (the common case). */
-export const ownSlugs = (p: NodePath): string[] => p.map(slugify);
-
-/** Digest of the slugs of an article's nodes: with the entry's digest, all its page is rendered from. */
-export function slugSignature(categories: readonly (readonly string[])[], slugsOf: (p: NodePath) => readonly string[]): string {
-  return digest(JSON.stringify(entryNodes({ categories }).map(slugsOf)));
 }
 
 export function runArticleTask(task: ArticleTask, ctx: TaskContext, dirs: Set<string>): ArticleResult {

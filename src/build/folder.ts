@@ -10,16 +10,18 @@
 import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ArticleError } from '../core/article.js';
+// Only light modules are imported up front: the parser, cleaner and renderers are loaded when a
+// build has something to parse or render (an unchanged rebuild never loads them).
+import type { ArticleError } from '../core/article.js';
+import { isAssetPath } from '../core/assets.js';
 import { assignSlugPaths, entryNodes, nodeKey, type NodePath } from '../core/categories.js';
-import { compareEntries, type Entry } from '../core/entry.js';
+import type { Entry } from '../core/entry.js';
 import { articleIdFromPath, articlePagePath } from '../core/layout.js';
 import type { Settings } from '../core/settings.js';
-import { renderNodeFiles, renderSiteFiles, type NodeSummary, type OutFile } from '../core/site.js';
-import { isAssetPath } from '../core/assets.js';
+import type { NodeSummary, OutFile } from '../core/site.js';
 import { IoError, UsageError } from '../errors.js';
-import { oversizeError } from './publish.js';
-import { slugSignature, type ArticleResult, type ArticleTask, type TaskContext } from './article-task.js';
+import type { ArticleResult, ArticleTask, TaskContext } from './article-task.js';
+import { oversizeReason, slugSignature } from './slugs.js';
 import { digest, intactFiles, readManifest, removeOwned, removeStaleTemporaries, TMP_DIR, writeAtomic, writeManifest, type FileRecord } from './files.js';
 import { WorkerPool } from './pool.js';
 import { codeFingerprint, loadState, saveState, stateFile, stateKey, type ArticleRecord, type BuildState } from './state.js';
@@ -54,8 +56,10 @@ export interface FolderBuildResult {
   warnings: string[];
   /** The warnings and rejections of the articles parsed in this build only (a watch session prints these). */
   fresh: { warnings: string[]; rejected: ArticleError[] };
-  /** Articles parsed in this build (the rest came from the cache). */
+  /** Articles parsed in this build (for their record, a page redone, or a feed that lists them). */
   processed: number;
+  /** Articles whose record came from the cache unparsed. */
+  fromCache: number;
   written: string[];
   unchanged: number;
   deleted: string[];
@@ -143,7 +147,6 @@ interface NodeAcc {
 }
 
 const byRel = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const itemOrder = (a: Item, b: Item) => compareEntries({ date: a.rec.date!, id: a.rec.id }, { date: b.rec.date!, id: b.rec.id });
 
 /** A local build engine for one content folder and one output folder; `build()` may be called again (watch mode). */
 export class FolderBuilder {
@@ -198,7 +201,10 @@ export class FolderBuilder {
    * folder. build() does it unless told not to (a watch session reloads pages first).
    */
   persist(): void {
-    if (!this.unsaved || !this.manifest || !this.state) return;
+    if (!this.unsaved || !this.manifest || !this.state) {
+      rmSync(path.join(this.opts.outDir, TMP_DIR), { recursive: true, force: true });
+      return;
+    }
     const { outDir } = this.opts;
     try {
       mkdirSync(path.join(outDir, TMP_DIR), { recursive: true });
@@ -248,9 +254,8 @@ export class FolderBuilder {
     const tasks: ArticleTask[] = [];
     for (const a of listing.articles) {
       const base = { id: a.id, size: a.size, mtimeMs: a.mtimeMs, ino: a.ino };
-      const tooLarge = oversizeError(a.rel, a.size, settings);
-      if (tooLarge) {
-        records.set(a.rel, { ...base, readAt: 0, hash: '', kind: 'rejected', warnings: [], error: { reason: tooLarge.reason } });
+      if (a.size > settings.maxArticleBytes) {
+        records.set(a.rel, { ...base, readAt: 0, hash: '', kind: 'rejected', warnings: [], error: { reason: oversizeReason(a.size, settings.maxArticleBytes) } });
         continue;
       }
       const r = old?.articles[a.rel];
@@ -268,6 +273,12 @@ export class FolderBuilder {
     }
 
     // 2. Streamed top-k per node: entries stay in memory only while some node's feed may list them.
+    // The feed order comes from the core (loaded only when the tops are needed).
+    let compare: typeof import('../core/entry.js').compareEntries | undefined;
+    const loadOrder = async () => {
+      compare ??= (await import('../core/entry.js')).compareEntries;
+    };
+    const itemOrder = (a: Item, b: Item) => compare!({ date: a.rec.date!, id: a.rec.id }, { date: b.rec.date!, id: b.rec.id });
     const k = settings.feedLimit;
     const nodes = new Map<string, NodeAcc>([[nodeKey([]), { path: [], count: 0, top: [] }]]);
     // Articles share a few category lists: their nodes and keys are worked out once per list.
@@ -295,11 +306,15 @@ export class FolderBuilder {
         }
       }
     };
-    for (const [rel, rec] of records) offer(rel, rec);
+    // Known records join the tops after the parsed ones (any order gives the same tops), and only
+    // if something changed.
+    const known = [...records];
+    if (tasks.length) await loadOrder();
 
     let done = 0;
-    let processed = 0;
     const parsedNow = new Set<string>();
+    // Articles parsed in this build for any reason (their record, a page redone, a feed that lists them).
+    const parsedAny = new Set<string>();
     const pageResult = (r: ArticleResult) => {
       if (r.ioError) ioFail(r.ioError);
       if (!r.page) return;
@@ -318,108 +333,141 @@ export class FolderBuilder {
       let rec: ArticleRecord;
       if (r.same) rec = { ...old!.articles[r.rel]!, ...r.stat, readAt: r.stat.readAt };
       else {
-        processed++;
         parsedNow.add(r.rel);
+        parsedAny.add(r.rel);
         rec = { ...r.record!, ...r.stat };
       }
       records.set(r.rel, rec);
       offer(r.rel, rec, r.entry);
     });
 
-    // 3. Slugs need every node; a page rendered with a name's own slug is redone if a sibling collides.
-    const slugs = assignSlugPaths([...nodes.values()].map((n) => n.path));
-    const slugsOf = (p: NodePath) => slugs.get(nodeKey(p))!;
     const entryRels = [...records.keys()].filter((rel) => records.get(rel)!.kind === 'entry').sort(byRel);
-    const signatures = new Map<string, string>();
-    const pageTasks: ArticleTask[] = [];
-    for (const rel of entryRels) {
-      const rec = records.get(rel)!;
-      const pagePath = articlePagePath(rec.id);
-      const catsKey = JSON.stringify(rec.categories);
-      let sig = signatures.get(catsKey);
-      if (sig === undefined) signatures.set(catsKey, (sig = slugSignature(rec.categories!, slugsOf)));
-      const expected = `${rec.digest}:${sig}`;
-      if (rec.pageDigest === expected && (next.has(pagePath) || intact.has(pagePath))) {
-        if (!next.has(pagePath)) {
-          next.set(pagePath, intact.get(pagePath)!);
-          unchanged++;
-        }
-        continue;
-      }
-      const own = Object.fromEntries(entryNodes({ categories: rec.categories! }).map((p) => [nodeKey(p), slugsOf(p)]));
-      const prev = next.get(pagePath) ?? intact.get(pagePath);
-      if (next.has(pagePath)) {
-        // Written above with the wrong slugs: it no longer counts as written or unchanged.
-        const w = written.indexOf(pagePath);
-        if (w >= 0) written.splice(w, 1);
-        else unchanged--;
-        next.delete(pagePath);
-      }
-      pageTasks.push({ rel, id: rec.id, knownHash: rec.hash, page: { ...(prev ? { prevHash: prev.hash } : {}), slugs: own } });
-    }
-    await this.runTasks(pageTasks, (r) => {
-      pageResult(r);
-      if (r.gone || !r.record || r.record.kind !== 'entry') return; // changed again meanwhile: the next build sees it
-      const rec = records.get(r.rel)!;
-      records.set(r.rel, { ...rec, pageDigest: r.record.pageDigest });
-    });
+    let nodeStates: BuildState['nodes'] = {};
+    let siteState: BuildState['site'];
 
-    // 4. Node feeds and pages whose inputs changed (or whose files were touched), then the site files.
-    const ordered = [...nodes.values()].sort((a, b) => byRel(slugsOf(a.path).join('/'), slugsOf(b.path).join('/')));
-    const tree: NodeSummary[] = ordered.map((n) => ({ path: n.path, slugs: slugsOf(n.path), count: n.count }));
-    const nodeStates: BuildState['nodes'] = {};
-    const stale: NodeAcc[] = [];
-    const isUnder = (n: NodeSummary, of: NodePath) => n.path.length > of.length && of.every((name, i) => n.path[i] === name);
-    for (const n of ordered) {
-      const key = nodeKey(n.path);
-      const below = n.path.length ? tree.filter((t) => isUnder(t, n.path)) : tree;
-      const d = digest(JSON.stringify([n.path, slugsOf(n.path), n.count, n.top.map((i) => [i.rec.id, i.rec.digest]), below]));
-      const was = old?.nodes[key];
-      if (was?.digest === d && was.files.every((f) => intact.has(f))) {
-        for (const f of was.files) next.set(f, intact.get(f)!);
-        unchanged += was.files.length;
-        nodeStates[key] = was;
-      } else {
-        stale.push(n);
-        nodeStates[key] = { digest: d, files: [] };
-      }
-    }
-    // Entries that a stale node lists but that were not kept in memory: processed again (deterministic).
-    const missing = new Map<string, Item[]>();
-    for (const n of stale) for (const i of n.top) if (!i.entry) missing.set(i.rel, [...(missing.get(i.rel) ?? []), i]);
-    await this.runTasks(
-      [...missing.keys()].sort(byRel).map((rel) => ({ rel, id: records.get(rel)!.id, wantEntry: true })),
-      (r) => {
-        if (r.ioError) ioFail(r.ioError);
-        for (const i of missing.get(r.rel) ?? []) i.entry = r.entry;
-      },
-    );
-    const write = (f: OutFile) => {
-      const body = Buffer.from(f.body);
-      const hash = digest(body);
-      const prev = intact.get(f.path);
-      if (prev?.hash === hash) {
-        next.set(f.path, prev);
-        unchanged++;
-        return;
-      }
-      try {
-        next.set(f.path, { hash, ...writeAtomic(outDir, f.path, body, this.dirs) });
-      } catch (e) {
-        ioFail(`cannot write ${path.join(outDir, f.path)} (${errno(e)})`);
-      }
-      written.push(f.path);
+    // Nothing changed (each record the last build's, none added or gone) and every file the last
+    // build wrote for nodes, pages and the site intact: all of them stand.
+    const keep = (f: string) => {
+      next.set(f, intact.get(f)!);
+      unchanged++;
     };
-    for (const n of stale) {
-      const entries = n.top.map((i) => {
-        if (!i.entry) throw new Error(`internal: ${i.rel} changed while building; build again`);
-        return i.entry;
+    const lastFiles = old?.site ? [...Object.values(old.nodes).flatMap((n) => n.files), ...old.site.files, ...entryRels.map((rel) => articlePagePath(records.get(rel)!.id))] : [];
+    const nothingChanged =
+      old?.site !== undefined &&
+      records.size === Object.keys(old.articles).length &&
+      [...records].every(([rel, r]) => {
+        const o = old.articles[rel];
+        return o !== undefined && o.kind === r.kind && o.digest === r.digest && o.pageDigest === r.pageDigest;
+      }) &&
+      lastFiles.every((f) => next.has(f) || intact.has(f));
+    if (nothingChanged) {
+      for (const f of lastFiles) if (!next.has(f)) keep(f);
+      nodeStates = old!.nodes;
+      siteState = old!.site;
+    } else {
+      await loadOrder();
+      for (const [rel, rec] of known) offer(rel, rec);
+      const site = await import('../core/site.js');
+
+      // 3. Slugs need every node; a page rendered with a name's own slug is redone if a sibling collides.
+      const slugs = assignSlugPaths([...nodes.values()].map((n) => n.path));
+      const slugsOf = (p: NodePath) => slugs.get(nodeKey(p))!;
+      const signatures = new Map<string, string>();
+      const pageTasks: ArticleTask[] = [];
+      for (const rel of entryRels) {
+        const rec = records.get(rel)!;
+        const pagePath = articlePagePath(rec.id);
+        const catsKey = JSON.stringify(rec.categories);
+        let sig = signatures.get(catsKey);
+        if (sig === undefined) signatures.set(catsKey, (sig = slugSignature(rec.categories!, slugsOf)));
+        if (rec.pageDigest === `${rec.digest}:${sig}` && (next.has(pagePath) || intact.has(pagePath))) {
+          if (!next.has(pagePath)) keep(pagePath);
+          continue;
+        }
+        const own = Object.fromEntries(entryNodes({ categories: rec.categories! }).map((p) => [nodeKey(p), slugsOf(p)]));
+        const prev = next.get(pagePath) ?? intact.get(pagePath);
+        if (next.has(pagePath)) {
+          // Written above with the wrong slugs: it no longer counts as written or unchanged.
+          const w = written.indexOf(pagePath);
+          if (w >= 0) written.splice(w, 1);
+          else unchanged--;
+          next.delete(pagePath);
+        }
+        pageTasks.push({ rel, id: rec.id, knownHash: rec.hash, page: { ...(prev ? { prevHash: prev.hash } : {}), slugs: own } });
+      }
+      await this.runTasks(pageTasks, (r) => {
+        if (r.record) parsedAny.add(r.rel);
+        pageResult(r);
+        if (r.gone || !r.record || r.record.kind !== 'entry') return; // changed again meanwhile: the next build sees it
+        const rec = records.get(r.rel)!;
+        records.set(r.rel, { ...rec, pageDigest: r.record.pageDigest });
       });
-      const files = renderNodeFiles({ path: n.path, slugs: slugsOf(n.path), entries, count: n.count }, tree, settings);
-      for (const f of files) write(f);
-      nodeStates[nodeKey(n.path)]!.files = files.map((f) => f.path);
+
+      // 4. Node feeds and pages whose inputs changed (or whose files were touched), then the site files.
+      const ordered = [...nodes.values()].sort((a, b) => byRel(slugsOf(a.path).join('/'), slugsOf(b.path).join('/')));
+      const tree: NodeSummary[] = ordered.map((n) => ({ path: n.path, slugs: slugsOf(n.path), count: n.count }));
+      const stale: NodeAcc[] = [];
+      const isUnder = (n: NodeSummary, of: NodePath) => n.path.length > of.length && of.every((name, i) => n.path[i] === name);
+      for (const n of ordered) {
+        const key = nodeKey(n.path);
+        const below = n.path.length ? tree.filter((t) => isUnder(t, n.path)) : tree;
+        const d = digest(JSON.stringify([n.path, slugsOf(n.path), n.count, n.top.map((i) => [i.rec.id, i.rec.digest]), below]));
+        const was = old?.nodes[key];
+        if (was?.digest === d && was.files.every((f) => intact.has(f))) {
+          for (const f of was.files) keep(f);
+          nodeStates[key] = was;
+        } else {
+          stale.push(n);
+          nodeStates[key] = { digest: d, files: [] };
+        }
+      }
+      // Entries that a stale node lists but that were not kept in memory: processed again (deterministic).
+      const missing = new Map<string, Item[]>();
+      for (const n of stale) for (const i of n.top) if (!i.entry) missing.set(i.rel, [...(missing.get(i.rel) ?? []), i]);
+      await this.runTasks(
+        [...missing.keys()].sort(byRel).map((rel) => ({ rel, id: records.get(rel)!.id, wantEntry: true })),
+        (r) => {
+          if (r.ioError) ioFail(r.ioError);
+          if (r.record) parsedAny.add(r.rel);
+          for (const i of missing.get(r.rel) ?? []) i.entry = r.entry;
+        },
+      );
+      const write = (f: OutFile) => {
+        const body = Buffer.from(f.body);
+        const hash = digest(body);
+        const prev = intact.get(f.path);
+        if (prev?.hash === hash) {
+          next.set(f.path, prev);
+          unchanged++;
+          return;
+        }
+        try {
+          next.set(f.path, { hash, ...writeAtomic(outDir, f.path, body, this.dirs) });
+        } catch (e) {
+          ioFail(`cannot write ${path.join(outDir, f.path)} (${errno(e)})`);
+        }
+        written.push(f.path);
+      };
+      for (const n of stale) {
+        const entries = n.top.map((i) => {
+          if (!i.entry) throw new Error(`internal: ${i.rel} changed while building; build again`);
+          return i.entry;
+        });
+        const files = site.renderNodeFiles({ path: n.path, slugs: slugsOf(n.path), entries, count: n.count }, tree, settings);
+        for (const f of files) write(f);
+        nodeStates[nodeKey(n.path)]!.files = files.map((f) => f.path);
+      }
+      // The OPML and the stylesheets depend on the tree and the settings only.
+      const treeDigest = digest(JSON.stringify(tree));
+      if (old?.site?.digest === treeDigest && old.site.files.every((f) => intact.has(f))) {
+        for (const f of old.site.files) keep(f);
+        siteState = old.site;
+      } else {
+        const files = site.renderSiteFiles(tree, settings);
+        for (const f of files) write(f);
+        siteState = { digest: treeDigest, files: files.map((f) => f.path) };
+      }
     }
-    for (const f of renderSiteFiles(tree, settings)) write(f);
 
     // 5. Assets the published articles link, copied when their source changed.
     let assets = 0;
@@ -461,16 +509,25 @@ export class FolderBuilder {
       }
       deleted.push(rel);
     }
+    // An unchanged rebuild writes nothing at all, not even the manifest or the cache.
+    const manifestChanged = !manifestFound || next.size !== prevFiles.size || [...next].some(([f, rec]) => prevFiles.get(f) !== rec);
+    const stateChanged =
+      !old ||
+      records.size !== Object.keys(old.articles).length ||
+      [...records].some(([rel, r]) => old.articles[rel] !== r) ||
+      nodeStates !== old.nodes ||
+      siteState !== old.site;
     this.manifest = next;
-    this.state = { format: 1, key: this.key, contentDir, articles: Object.fromEntries(records), nodes: nodeStates };
-    this.unsaved = true;
+    if (stateChanged) this.state = { format: 1, key: this.key, contentDir, articles: Object.fromEntries(records), nodes: nodeStates, ...(siteState ? { site: siteState } : {}) };
+    this.unsaved = manifestChanged || stateChanged;
     if (options.persist !== false) this.persist();
     // Keep the entries that nodes list now, for the next build of a watch session.
     this.kept = new Map();
     for (const n of nodes.values()) for (const i of n.top) if (i.entry) this.kept.set(i.rel, { digest: i.rec.digest!, entry: i.entry });
 
     const sortedRecs = [...records.entries()].sort(([a], [b]) => byRel(a, b));
-    const rejectedOf = (recs: typeof sortedRecs) => recs.filter(([, r]) => r.kind === 'rejected').map(([rel, r]) => new ArticleError(rel, r.error!.reason, r.error!.line));
+    const { ArticleError } = sortedRecs.some(([, r]) => r.kind === 'rejected') ? await import('../core/article.js') : { ArticleError: undefined };
+    const rejectedOf = (recs: typeof sortedRecs) => recs.filter(([, r]) => r.kind === 'rejected').map(([rel, r]) => new ArticleError!(rel, r.error!.reason, r.error!.line));
     const freshRecs = sortedRecs.filter(([rel, r]) => parsedNow.has(rel) || (r.kind === 'rejected' && !r.hash && !old?.articles[rel]));
     return {
       fresh: { warnings: [...freshRecs.flatMap(([, r]) => r.warnings), ...assetWarnings], rejected: rejectedOf(freshRecs) },
@@ -479,7 +536,8 @@ export class FolderBuilder {
       drafts: sortedRecs.filter(([, r]) => r.kind === 'draft').map(([rel]) => rel),
       rejected: rejectedOf(sortedRecs),
       warnings: [...sortedRecs.flatMap(([, r]) => r.warnings), ...assetWarnings],
-      processed,
+      processed: parsedAny.size,
+      fromCache: [...records.keys()].filter((rel) => !parsedNow.has(rel)).length,
       written: written.sort(byRel),
       unchanged,
       deleted: deleted.sort(byRel),

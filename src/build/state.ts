@@ -42,6 +42,8 @@ export interface BuildState {
   articles: Record<string, ArticleRecord>;
   /** Each node's files and the digest of what they were rendered from, by node key. */
   nodes: Record<string, { digest: string; files: string[] }>;
+  /** The files that depend on the tree of nodes only (OPML, stylesheets), and the tree's digest. */
+  site?: { digest: string; files: string[] };
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));

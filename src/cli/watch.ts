@@ -5,7 +5,7 @@
 // carry it.
 import type http from 'node:http';
 import path from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
+import type { FSWatcher } from 'chokidar';
 import type { FolderBuilder, FolderBuildResult } from '../build/folder.js';
 import { FEED_FILES } from '../core/layout.js';
 import type { Settings } from '../core/settings.js';
@@ -163,6 +163,7 @@ export async function runStart(options: StartOptions, settings: Settings): Promi
     });
     // The output and cache folders may sit inside the content folder: their changes are ours.
     const ignored = [outDir, ...(options.cacheDir === null ? [] : [path.resolve(options.cacheDir ?? '.syndic-cache')])];
+    const { watch } = await import('chokidar');
     watcher = watch(contentDir, {
       ignoreInitial: true,
       atomic: false,
