@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { categoryPaths, DATA_DIR, makeArticle, readCorpus } from './generate.js';
 import { hugoVersion, makeHugoSite } from './hugo.js';
-import { mb, parseSummary, ROOT, runBin, summary, type BinRun, type Summary } from './stats.js';
+import { cli, mb, parseSummary, ROOT, runBin, summary, type BinRun, type Summary } from './stats.js';
 
 type Log = (msg: string) => void;
 const load = () => os.loadavg()[0]!;
@@ -48,7 +48,7 @@ export interface ColdResult {
   loadavg: number[];
 }
 
-export const dirsFor = (n: number) => ({ out: path.join(DATA_DIR, `out-${n}`), cache: path.join(DATA_DIR, `cache-${n}`) });
+export const dirsFor = (n: number) => ({ out: path.join(DATA_DIR, `out-${n}${cli.label}`), cache: path.join(DATA_DIR, `cache-${n}${cli.label}`) });
 
 function buildArgs(content: string, n: number): string[] {
   const { out, cache } = dirsFor(n);
@@ -151,7 +151,7 @@ export async function incrementalBuilds(content: string, n: number, runs: number
   for (const f of added) await rm(f);
   checked(await runBin(args), 'syndic build');
   void out;
-  return { n, command: args.length ? `node bin/syndic.js ${args.join(' ')}` : '', addOne, editOne, unchanged, loadavg };
+  return { n, command: `node ${cli.entry} ${args.join(' ')}`, addOne, editOne, unchanged, loadavg };
 }
 
 export interface WatchResult {
@@ -166,7 +166,7 @@ export interface WatchResult {
 /** `syndic start --watch` on the warm output: an article saved, until its reload event and its new page. */
 export async function watchLatency(content: string, n: number, saves: number, log: Log): Promise<WatchResult> {
   const { out, cache } = dirsFor(n);
-  const args = ['bin/syndic.js', 'start', '--watch', '--content', path.relative(ROOT, content), '--out', path.relative(ROOT, out), '--cache-dir', path.relative(ROOT, cache), '--port', '0'];
+  const args = [cli.entry, 'start', '--watch', '--content', path.relative(ROOT, content), '--out', path.relative(ROOT, out), '--cache-dir', path.relative(ROOT, cache), '--port', '0'];
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, SYNDIC_LOG_JSON: '' } });
   try {
     let stdout = '';

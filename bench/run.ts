@@ -14,10 +14,11 @@ import { parseArgs } from 'node:util';
 import { bundleHandler } from '../scripts/bundle.js';
 import { DATA_DIR, generate, makeLargeArticle } from './generate.js';
 import { coldBuilds, hugoBuilds, incrementalBuilds, summarize, warmBuild, watchLatency, type ColdResult, type HugoResult, type IncrementalResult, type WatchResult } from './local.js';
-import { mb, ROOT, runChild, summary, type Summary } from './stats.js';
+import { cli, mb, ROOT, runChild, summary, type Summary } from './stats.js';
+import { compileCli } from './compiled.js';
 import { benchUpload, type UploadResult } from './upload.js';
 
-const SECTIONS = ['build', 'incremental', 'watch', 'hugo', 'upload', 'bundle', 'clean', 'memory'] as const;
+const SECTIONS = ['build', 'incremental', 'watch', 'hugo', 'compiled', 'upload', 'bundle', 'clean', 'memory'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, articles: { type: 'string' } } });
@@ -63,6 +64,7 @@ const results: {
   incremental?: IncrementalResult;
   watch?: WatchResult;
   hugo?: (HugoResult & { ratio: number | null; syndicMs: number | null }) | { skipped: string };
+  compiled?: { entry: string; build: ColdResult; incremental: IncrementalResult; watch: WatchResult };
   upload?: UploadResult | { skipped: string };
   bundle?: { bytes: number; loadMs: Summary; sdkMs: Summary; totalMs: Summary; processMs: Summary };
   clean?: { corpusHtmlMb: number; cleanMbPerS: Summary; pipelineMbPerS: Summary; pipelineArticlesPerS: Summary };
@@ -207,6 +209,39 @@ async function benchWatch() {
   );
 }
 
+/** The same measurements through a compiled copy of the CLI (plain node, no tsx): bench/compiled.ts. */
+async function benchCompiled() {
+  const dir = await ensureDataset(BIG);
+  const entry = await compileCli();
+  log(`compiled the CLI into ${entry}`);
+  Object.assign(cli, { entry, label: '-compiled' });
+  try {
+    const build = await coldBuilds(dir, BIG, RUNS, log);
+    const incremental = await incrementalBuilds(dir, BIG, 5, log);
+    const watch = await watchLatency(dir, BIG, 10, log);
+    results.compiled = { entry, build, incremental, watch };
+    const n = BIG.toLocaleString('en-US');
+    results.rows.push(
+      { measure: `Compiled CLI (\`node ${entry}\`, no tsx): full build, ${n} articles, throughput`, unit: 'articles/s', value: build.rate, target: `≥ ${TARGETS.buildRate10k}`, met: build.rate.median >= TARGETS.buildRate10k },
+      { measure: 'Compiled CLI: full build, process wall time', unit: 's', value: scale(build.processMs, 1 / 1000) },
+      ...(build.maxRssMb ? [{ measure: 'Compiled CLI: full build, peak RSS', unit: 'MB', value: build.maxRssMb, target: `≤ ${TARGETS.buildRssMb}`, met: build.maxRssMb.median <= TARGETS.buildRssMb }] : []),
+      ...(build.cpuS ? [{ measure: 'Compiled CLI: full build, CPU time (user + system)', unit: 's', value: build.cpuS }] : []),
+      { measure: 'Compiled CLI: one article added, process wall time', unit: 'ms', value: incremental.addOne.processMs, target: `≤ ${TARGETS.addOneMs}`, met: incremental.addOne.processMs.median <= TARGETS.addOneMs },
+      { measure: 'Compiled CLI: one article edited, process wall time', unit: 'ms', value: incremental.editOne.processMs },
+      {
+        measure: `Compiled CLI: unchanged rebuild, process wall time (files written: ${[...new Set(incremental.unchanged.written)].join(', ')})`,
+        unit: 'ms',
+        value: incremental.unchanged.processMs,
+        target: `≤ ${TARGETS.unchangedMs}, 0 written`,
+        met: incremental.unchanged.processMs.median <= TARGETS.unchangedMs && incremental.unchanged.written.every((w) => w === 0),
+      },
+      { measure: 'Compiled CLI: watch mode, article saved → reload event', unit: 'ms', value: watch.toReloadMs, target: `≤ ${TARGETS.reloadMs}`, met: watch.toReloadMs.median <= TARGETS.reloadMs },
+    );
+  } finally {
+    Object.assign(cli, { entry: 'bin/syndic.js', label: '' });
+  }
+}
+
 const made = new Set<number>();
 /** The dataset of N articles, generated once per bench run. */
 async function ensureDataset(n: number): Promise<string> {
@@ -310,6 +345,7 @@ export function markdown(r: typeof results): string {
     ...(r.watch ? [`- watch mode: \`${r.watch.command}\`, an article saved ${r.watch.saves} times, timed until the \`reload\` event and until the new page is served`] : []),
     ...(r.hugo && !('skipped' in r.hugo) ? [`- Hugo: \`${r.hugo.command}\` (${r.hugo.version}; the same articles as a Hugo site, bench/hugo.ts; ${r.hugo.files.toLocaleString('en-US')} files written, output folder removed before each run)`] : []),
   ];
+  if (r.compiled) commands.push(`- compiled CLI: the same commands with \`node ${r.compiled.entry}\` in place of \`node bin/syndic.js\` (src/ compiled file by file with esbuild, bench/compiled.ts)`);
   if (commands.length) lines.push('', 'Commands (from the repository root; GNU time reports peak RSS and CPU time):', ...commands);
   const loads = [...(r.build ?? []).flatMap((b) => b.loadavg), ...(r.hugo && !('skipped' in r.hugo) ? r.hugo.loadavg : []), ...(r.incremental?.loadavg ?? []), ...(r.watch?.loadavg ?? [])];
   if (loads.length) lines.push('', `1-minute load average when the runs started: ${Math.min(...loads).toFixed(1)} to ${Math.max(...loads).toFixed(1)} (${r.machine.cpus} CPUs; above ${r.machine.cpus}, other processes were competing for them).`);
@@ -336,6 +372,7 @@ if (only.has('build')) await benchBuild();
 if (only.has('hugo')) await benchHugo();
 if (only.has('incremental')) await benchIncremental();
 if (only.has('watch')) await benchWatch();
+if (only.has('compiled')) await benchCompiled();
 if (only.has('upload')) {
   try {
     results.upload = await benchUpload(log);

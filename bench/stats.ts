@@ -60,6 +60,9 @@ export interface BinRun {
 
 const GNU_TIME = '/usr/bin/time';
 
+/** The CLI entry the bench runs: the real bin, or a compiled bundle of the same sources (compiled.ts). */
+export const cli = { entry: 'bin/syndic.js', label: '' };
+
 /**
  * Runs the real CLI (`node bin/syndic.js ...args`) as a user would, under GNU time for its peak RSS
  * (all its threads; ru_maxrss of the process) and CPU time. `command` is the line to print.
@@ -69,7 +72,7 @@ export async function runBin(args: readonly string[]): Promise<BinRun & { comman
   const { mkdtemp, readFile, rm } = await import('node:fs/promises');
   const os = await import('node:os');
   const { spawn } = await import('node:child_process');
-  const bin = ['node', 'bin/syndic.js', ...args];
+  const bin = ['node', cli.entry, ...args];
   const timed = existsSync(GNU_TIME);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'syndic-bench-time-'));
   const tfile = path.join(dir, 'time');

@@ -24,7 +24,7 @@ import type { ArticleResult, ArticleTask, TaskContext } from './article-task.js'
 import { oversizeReason, slugSignature } from './slugs.js';
 import { digest, intactFiles, readManifest, removeOwned, removeStaleTemporaries, TMP_DIR, writeAtomic, writeManifest, type FileRecord } from './files.js';
 import { WorkerPool } from './pool.js';
-import { codeFingerprint, loadState, saveState, stateFile, stateKey, type ArticleRecord, type BuildState } from './state.js';
+import { codeFingerprint, entriesDir, entryName, loadState, readEntry, saveState, stateFile, stateKey, updateEntries, type ArticleRecord, type BuildState } from './state.js';
 
 /** Below this many articles to process, this thread does them itself: starting workers costs more. */
 const INLINE_MAX = 200;
@@ -161,11 +161,16 @@ export class FolderBuilder {
   private readonly dirs = new Set<string>();
   private inline: typeof import('./article-task.js') | undefined;
   private unsaved = false;
+  /** The folder of the entries feeds list (state.ts), or null without a cache. */
+  private readonly entries: string | null;
+  private entryWrites = new Map<string, Entry>();
+  private entryRemovals: string[] = [];
 
   constructor(opts: FolderBuildOptions) {
     this.opts = { ...opts, contentDir: path.resolve(opts.contentDir), outDir: path.resolve(opts.outDir), cacheDir: opts.cacheDir && path.resolve(opts.cacheDir) };
     this.fingerprint = opts.fingerprint ?? codeFingerprint();
     this.key = stateKey(this.fingerprint, opts.settings);
+    this.entries = this.opts.cacheDir ? entriesDir(this.opts.cacheDir, this.opts.outDir, this.key) : null;
   }
 
   private get ctx(): TaskContext {
@@ -214,11 +219,14 @@ export class FolderBuilder {
     }
     if (this.opts.cacheDir) {
       try {
+        if (this.entries && (this.entryWrites.size || this.entryRemovals.length)) updateEntries(this.entries, this.entryWrites, this.entryRemovals);
         saveState(stateFile(this.opts.cacheDir, outDir), this.state);
       } catch {
         // The cache is an optimisation: a build that cannot save it is still a good build.
       }
     }
+    this.entryWrites = new Map();
+    this.entryRemovals = [];
     rmSync(path.join(outDir, TMP_DIR), { recursive: true, force: true });
     this.unsaved = false;
   }
@@ -422,8 +430,17 @@ export class FolderBuilder {
         }
       }
       // Entries that a stale node lists but that were not kept in memory: processed again (deterministic).
+      // Those the entries folder has are read from it; the others are parsed again (deterministic).
       const missing = new Map<string, Item[]>();
-      for (const n of stale) for (const i of n.top) if (!i.entry) missing.set(i.rel, [...(missing.get(i.rel) ?? []), i]);
+      const stored = new Set(old?.tops ?? []);
+      for (const n of stale) {
+        for (const i of n.top) {
+          if (i.entry) continue;
+          const name = entryName(i.rec.id, i.rec.digest!);
+          if (this.entries && stored.has(name)) i.entry = readEntry(this.entries, name) ?? undefined;
+          if (!i.entry) missing.set(i.rel, [...(missing.get(i.rel) ?? []), i]);
+        }
+      }
       await this.runTasks(
         [...missing.keys()].sort(byRel).map((rel) => ({ rel, id: records.get(rel)!.id, wantEntry: true })),
         (r) => {
@@ -509,6 +526,17 @@ export class FolderBuilder {
       }
       deleted.push(rel);
     }
+    // The entries the feeds list now: those not stored yet are written by persist(), the others dropped.
+    let tops = old?.tops;
+    if (!nothingChanged && this.entries) {
+      const now = new Map<string, Item>();
+      for (const n of nodes.values()) for (const i of n.top) now.set(entryName(i.rec.id, i.rec.digest!), i);
+      const had = new Set(old?.tops ?? []);
+      for (const [name, i] of now) if (!had.has(name) && i.entry) this.entryWrites.set(name, i.entry);
+      this.entryRemovals.push(...[...had].filter((name) => !now.has(name)));
+      const names = [...now.keys()].filter((name) => had.has(name) || this.entryWrites.has(name)).sort();
+      if (names.join() !== (old?.tops ?? []).join()) tops = names;
+    }
     // An unchanged rebuild writes nothing at all, not even the manifest or the cache.
     const manifestChanged = !manifestFound || next.size !== prevFiles.size || [...next].some(([f, rec]) => prevFiles.get(f) !== rec);
     const stateChanged =
@@ -516,9 +544,11 @@ export class FolderBuilder {
       records.size !== Object.keys(old.articles).length ||
       [...records].some(([rel, r]) => old.articles[rel] !== r) ||
       nodeStates !== old.nodes ||
-      siteState !== old.site;
+      siteState !== old.site ||
+      tops !== old.tops;
     this.manifest = next;
-    if (stateChanged) this.state = { format: 1, key: this.key, contentDir, articles: Object.fromEntries(records), nodes: nodeStates, ...(siteState ? { site: siteState } : {}) };
+    if (stateChanged)
+      this.state = { format: 1, key: this.key, contentDir, articles: Object.fromEntries(records), nodes: nodeStates, ...(siteState ? { site: siteState } : {}), ...(tops ? { tops } : {}) };
     this.unsaved = manifestChanged || stateChanged;
     if (options.persist !== false) this.persist();
     // Keep the entries that nodes list now, for the next build of a watch session.

@@ -3,9 +3,10 @@
 // not even read), what each page and feed was rendered from, all under a key made of Syndic's code
 // and dependency versions and the settings. Any mismatch of that key discards the cache: the next
 // build is a cold one. The folder is safe to delete at any time.
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Entry } from '../core/entry.js';
 import type { Settings } from '../core/settings.js';
 import { digest } from './files.js';
 
@@ -44,6 +45,8 @@ export interface BuildState {
   nodes: Record<string, { digest: string; files: string[] }>;
   /** The files that depend on the tree of nodes only (OPML, stylesheets), and the tree's digest. */
   site?: { digest: string; files: string[] };
+  /** Names of the entries kept in the entries folder: those some node's feed lists. */
+  tops?: string[];
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -103,4 +106,34 @@ export function saveState(file: string, state: BuildState): void {
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(state));
   renameSync(tmp, file);
+}
+
+// The entries that feeds list (at most feedLimit per node) are kept whole between builds, one JSON
+// file each, so a feed redone after one upload need not parse the articles it already listed.
+// One folder per output and cache key: a settings or code change starts an empty one.
+
+export function entriesDir(cacheDir: string, outDir: string, key: string): string {
+  return path.join(cacheDir, `entries-${digest(outDir).slice(0, 16)}-${key.slice(0, 12)}`);
+}
+
+/** The file name of an entry: its id and the digest it was made from. */
+export const entryName = (id: string, entryDigest: string) => digest(`${id}\0${entryDigest}`);
+
+export function readEntry(dir: string, name: string): Entry | null {
+  try {
+    return JSON.parse(readFileSync(path.join(dir, `${name}.json`), 'utf8')) as Entry;
+  } catch {
+    return null; // missing or half-written: the article is parsed again
+  }
+}
+
+/** Writes new entries and removes the ones no feed lists any more; also removes this output's folders of other keys. */
+export function updateEntries(dir: string, write: ReadonlyMap<string, Entry>, remove: readonly string[]): void {
+  mkdirSync(dir, { recursive: true });
+  for (const [name, entry] of write) writeFileSync(path.join(dir, `${name}.json`), JSON.stringify(entry));
+  for (const name of remove) rmSync(path.join(dir, `${name}.json`), { force: true });
+  const prefix = path.basename(dir).slice(0, 'entries-'.length + 16);
+  for (const other of readdirSync(path.dirname(dir))) {
+    if (other.startsWith(prefix) && other !== path.basename(dir)) rmSync(path.join(path.dirname(dir), other), { recursive: true, force: true });
+  }
 }
