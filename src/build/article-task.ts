@@ -3,6 +3,7 @@
 // and write the page only if its bytes changed. Returns what the build needs to place the article
 // in feeds (small), plus the whole entry for the feeds that may list it.
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { ArticleError } from '../core/article.js';
 import { assetRefs } from '../core/assets.js';
@@ -52,28 +53,47 @@ export interface ArticleResult {
   gone?: boolean;
 }
 
-export function runArticleTask(task: ArticleTask, ctx: TaskContext, dirs: Set<string>): ArticleResult {
-  const file = path.join(ctx.contentDir, task.rel);
-  let bytes: Buffer;
-  let st;
+/** The bytes of an article file with its stat at read time, or why it could not be read. */
+export type ReadOutcome = { bytes: Buffer; mtime: Date; mtimeMs: number; ino: number; readAt: number } | { error: NodeJS.ErrnoException };
+
+/** A page to write: the worker writes it asynchronously, the inline runner at once. */
+export interface PageWrite {
+  path: string;
+  body: Buffer;
+  hash: string;
+  likelyNew: boolean;
+}
+
+export function readArticleSync(ctx: TaskContext, rel: string): ReadOutcome {
   try {
-    const fd = openSync(file, 'r');
+    const fd = openSync(path.join(ctx.contentDir, rel), 'r');
     try {
-      st = fstatSync(fd);
-      bytes = readFileSync(fd);
+      const st = fstatSync(fd);
+      const bytes = readFileSync(fd);
+      return { bytes, mtime: st.mtime, mtimeMs: st.mtimeMs, ino: st.ino, readAt: Date.now() };
     } finally {
       closeSync(fd);
     }
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const stat = { size: 0, mtimeMs: 0, ino: 0, readAt: Date.now(), hash: '' };
-    if (code === 'ENOENT' || code === 'EISDIR') return { rel: task.rel, same: false, stat, gone: true };
-    return { rel: task.rel, same: false, stat, record: { id: task.id, kind: 'rejected', warnings: [], error: { reason: `could not be read: ${(e as Error).message}` } } };
+    return { error: e as NodeJS.ErrnoException };
   }
-  const stat = { size: bytes.length, mtimeMs: st.mtimeMs, ino: st.ino, readAt: Date.now(), hash: digest(bytes) };
-  if (task.reuseIfSame && stat.hash === task.knownHash) return { rel: task.rel, same: true, stat };
+}
 
-  const uploadedAt = st.mtime;
+/**
+ * The pure part of a task: from the bytes read, the result and the page to write (if its bytes
+ * differ from the page already there). No file-system access.
+ */
+export function computeArticleTask(task: ArticleTask, read: ReadOutcome, ctx: TaskContext): { result: ArticleResult; write?: PageWrite } {
+  if ('error' in read) {
+    const stat = { size: 0, mtimeMs: 0, ino: 0, readAt: Date.now(), hash: '' };
+    if (read.error.code === 'ENOENT' || read.error.code === 'EISDIR') return { result: { rel: task.rel, same: false, stat, gone: true } };
+    return { result: { rel: task.rel, same: false, stat, record: { id: task.id, kind: 'rejected', warnings: [], error: { reason: `could not be read: ${read.error.message}` } } } };
+  }
+  const { bytes } = read;
+  const stat = { size: bytes.length, mtimeMs: read.mtimeMs, ino: read.ino, readAt: read.readAt, hash: digest(bytes) };
+  if (task.reuseIfSame && stat.hash === task.knownHash) return { result: { rel: task.rel, same: true, stat } };
+
+  const uploadedAt = read.mtime;
   const processed = processArticle({ id: task.id, file: task.rel, bytes, uploadedAt }, ctx.settings);
   // The upload time stands in for a missing date (and its warning names it): such a result holds
   // only for that mtime.
@@ -83,14 +103,14 @@ export function runArticleTask(task: ArticleTask, ctx: TaskContext, dirs: Set<st
     warnings.some((w) => w.includes(iso)) || (processed.kind === 'entry' && (processed.entry.date === iso || processed.entry.updated === iso)) || undefined;
   if (processed.kind === 'rejected') {
     const e: ArticleError = processed.error;
-    return { rel: task.rel, same: false, stat, record: { id: task.id, kind: 'rejected', warnings: [], error: { reason: e.reason, ...(e.line ? { line: e.line } : {}) }, usesMtime } };
+    return { result: { rel: task.rel, same: false, stat, record: { id: task.id, kind: 'rejected', warnings: [], error: { reason: e.reason, ...(e.line ? { line: e.line } : {}) }, usesMtime } } };
   }
-  if (processed.kind === 'draft') return { rel: task.rel, same: false, stat, record: { id: task.id, kind: 'draft', warnings, usesMtime } };
+  if (processed.kind === 'draft') return { result: { rel: task.rel, same: false, stat, record: { id: task.id, kind: 'draft', warnings, usesMtime } } };
 
   const entry = processed.entry;
   // The entry is a function of the bytes (and the mtime, if used) under the cache key's code and
   // settings: that names it, with no need to hash it.
-  const entryDigest = usesMtime ? `${stat.hash}@${st.mtimeMs}` : stat.hash;
+  const entryDigest = usesMtime ? `${stat.hash}@${read.mtimeMs}` : stat.hash;
   const record: ArticleResult['record'] = {
     id: task.id,
     kind: 'entry',
@@ -102,23 +122,54 @@ export function runArticleTask(task: ArticleTask, ctx: TaskContext, dirs: Set<st
     assets: assetRefs(entry, ctx.settings.siteUrl).map((a) => [a.publicPath, a.sourcePath]),
   };
   const result: ArticleResult = { rel: task.rel, same: false, stat, record, entry };
-  if (task.page) {
-    const given = task.page.slugs;
-    const slugsOf = (p: NodePath) => given?.[nodeKey(p)] ?? ownSlugs(p);
-    record.pageDigest = `${entryDigest}:${slugSignature(entry.categories, slugsOf)}`;
-    const tree = entryNodes(entry).map((p) => ({ path: p, slugs: slugsOf(p), count: 0 }));
-    const [page] = renderArticleFiles(entry, tree, ctx.settings);
-    const body = Buffer.from(page!.body);
-    const hash = digest(body);
-    const pagePath = articlePagePath(task.id);
-    if (hash === task.page.prevHash) result.page = { path: pagePath, file: { hash, size: body.length, mtimeMs: 0 }, written: false };
-    else {
-      try {
-        result.page = { path: pagePath, file: { hash, ...writeAtomic(ctx.outDir, pagePath, body, dirs, task.page.prevHash === undefined) }, written: true };
-      } catch (e) {
-        result.ioError = `cannot write ${path.join(ctx.outDir, pagePath)}: ${(e as Error).message}`;
-      }
+  if (!task.page) return { result };
+  const given = task.page.slugs;
+  const slugsOf = (p: NodePath) => given?.[nodeKey(p)] ?? ownSlugs(p);
+  record.pageDigest = `${entryDigest}:${slugSignature(entry.categories, slugsOf)}`;
+  const tree = entryNodes(entry).map((p) => ({ path: p, slugs: slugsOf(p), count: 0 }));
+  const [page] = renderArticleFiles(entry, tree, ctx.settings);
+  const body = Buffer.from(page!.body);
+  const hash = digest(body);
+  const pagePath = articlePagePath(task.id);
+  if (hash === task.page.prevHash) {
+    result.page = { path: pagePath, file: { hash, size: body.length, mtimeMs: 0 }, written: false };
+    return { result };
+  }
+  return { result, write: { path: pagePath, body, hash, likelyNew: task.page.prevHash === undefined } };
+}
+
+/** Records a page write (or its failure) in the result. */
+export function pageWritten(result: ArticleResult, w: PageWrite, outcome: { size: number; mtimeMs: number } | Error, ctx: TaskContext): void {
+  if (outcome instanceof Error) result.ioError = `cannot write ${path.join(ctx.outDir, w.path)}: ${outcome.message}`;
+  else result.page = { path: w.path, file: { hash: w.hash, ...outcome }, written: true };
+}
+
+/** readArticleSync through the thread pool. */
+export async function readArticle(ctx: TaskContext, rel: string): Promise<ReadOutcome> {
+  let fh;
+  try {
+    fh = await open(path.join(ctx.contentDir, rel), 'r');
+    const st = await fh.stat();
+    const bytes = await fh.readFile();
+    return { bytes, mtime: st.mtime, mtimeMs: st.mtimeMs, ino: st.ino, readAt: Date.now() };
+  } catch (e) {
+    return { error: e as NodeJS.ErrnoException };
+  } finally {
+    await fh?.close();
+  }
+}
+
+/** The whole task in this thread, synchronously. */
+export function runArticleTask(task: ArticleTask, ctx: TaskContext, dirs: Set<string>): ArticleResult {
+  const { result, write } = computeArticleTask(task, readArticleSync(ctx, task.rel), ctx);
+  if (write) {
+    let outcome: { size: number; mtimeMs: number } | Error;
+    try {
+      outcome = writeAtomic(ctx.outDir, write.path, write.body, dirs, write.likelyNew);
+    } catch (e) {
+      outcome = e as Error;
     }
+    pageWritten(result, write, outcome, ctx);
   }
   return result;
 }

@@ -237,7 +237,7 @@ export class FolderBuilder {
     const listing = preflight(this.opts);
 
     const file = this.opts.cacheDir ? stateFile(this.opts.cacheDir, outDir) : null;
-    if (this.state === undefined) this.state = file ? loadState(file, this.key, contentDir) : null;
+    if (this.state === undefined) this.state = file ? loadState(file, this.key, contentDir, articleIdFromPath) : null;
     const old = this.state;
     let manifestFound = true;
     if (!this.manifest) {

@@ -90,21 +90,86 @@ export function stateFile(cacheDir: string, outDir: string): string {
   return path.join(cacheDir, `state-${digest(outDir).slice(0, 16)}.json`);
 }
 
+// On disk each record is a tuple, its category lists shared in a table, and what can be derived is
+// left out (the id from the path, the entry digest from the bytes' digest): 10,000 records take
+// about 2 MB instead of 4.5 MB, and an unchanged rebuild spends its time mostly reading them.
+type SavedRecord = [size: number, mtimeMs: number, ino: number, readAt: number, hash: string, kind: 'e' | 'd' | 'r', more?: SavedMore];
+interface SavedMore {
+  /** Date, index in the category table, and the slug signature of the page (entries). */
+  d?: string;
+  c?: number;
+  s?: string;
+  m?: 1;
+  w?: string[];
+  e?: { reason: string; line?: number };
+  a?: [string, string][];
+}
+interface SavedState extends Omit<BuildState, 'format' | 'articles'> {
+  format: 2;
+  categories: string[][][];
+  articles: Record<string, SavedRecord>;
+}
+
+const KINDS = { entry: 'e', draft: 'd', rejected: 'r' } as const;
+const KIND_OF = { e: 'entry', d: 'draft', r: 'rejected' } as const;
+
 /** The saved state if it was made with this key from this content folder, else null (a cold build). */
-export function loadState(file: string, key: string, contentDir: string): BuildState | null {
+export function loadState(file: string, key: string, contentDir: string, idOf: (rel: string) => string | null): BuildState | null {
+  let s: SavedState;
   try {
-    const s = JSON.parse(readFileSync(file, 'utf8')) as BuildState;
-    if (s.format !== 1 || s.key !== key || s.contentDir !== contentDir || !s.articles || !s.nodes) return null;
-    return s;
+    s = JSON.parse(readFileSync(file, 'utf8')) as SavedState;
   } catch {
     return null;
   }
+  if (s.format !== 2 || s.key !== key || s.contentDir !== contentDir || !s.articles || !s.nodes || !Array.isArray(s.categories)) return null;
+  const articles: Record<string, ArticleRecord> = {};
+  for (const rel in s.articles) {
+    const [size, mtimeMs, ino, readAt, hash, kind, more = {}] = s.articles[rel]!;
+    const id = idOf(rel);
+    if (id === null) continue;
+    const r: ArticleRecord = { id, size, mtimeMs, ino, readAt, hash, kind: KIND_OF[kind], warnings: more.w ?? [] };
+    if (more.m) r.usesMtime = true;
+    if (more.e) r.error = more.e;
+    if (kind === 'e') {
+      r.date = more.d;
+      r.categories = s.categories[more.c ?? -1] ?? [];
+      r.digest = more.m ? `${hash}@${mtimeMs}` : hash;
+      if (more.s) r.pageDigest = `${r.digest}:${more.s}`;
+      r.assets = more.a ?? [];
+    }
+    articles[rel] = r;
+  }
+  return { format: 1, key: s.key, contentDir: s.contentDir, articles, nodes: s.nodes, ...(s.site ? { site: s.site } : {}), ...(s.tops ? { tops: s.tops } : {}) };
 }
 
 export function saveState(file: string, state: BuildState): void {
+  const table: string[][][] = [];
+  const index = new Map<string, number>();
+  const articles: Record<string, SavedRecord> = {};
+  for (const rel in state.articles) {
+    const r = state.articles[rel]!;
+    const more: SavedMore = {};
+    if (r.kind === 'entry') {
+      const cats = JSON.stringify(r.categories ?? []);
+      let c = index.get(cats);
+      if (c === undefined) index.set(cats, (c = table.push(r.categories ?? []) - 1));
+      more.d = r.date;
+      more.c = c;
+      // A page rendered from other bytes than the record's (changed during the build) is not saved as done.
+      if (r.pageDigest?.startsWith(`${r.digest}:`)) more.s = r.pageDigest.slice(r.digest!.length + 1);
+      if (r.assets?.length) more.a = r.assets;
+    }
+    if (r.usesMtime) more.m = 1;
+    if (r.warnings.length) more.w = r.warnings;
+    if (r.error) more.e = r.error;
+    const saved: SavedRecord = [r.size, r.mtimeMs, r.ino, r.readAt, r.hash, KINDS[r.kind]];
+    if (Object.keys(more).length) saved.push(more);
+    articles[rel] = saved;
+  }
+  const out: SavedState = { format: 2, key: state.key, contentDir: state.contentDir, categories: table, articles, nodes: state.nodes, ...(state.site ? { site: state.site } : {}), ...(state.tops ? { tops: state.tops } : {}) };
   mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(state));
+  writeFileSync(tmp, JSON.stringify(out));
   renameSync(tmp, file);
 }
 
