@@ -3,7 +3,6 @@
 // and write the page only if its bytes changed. Returns what the build needs to place the article
 // in feeds (small), plus the whole entry for the feeds that may list it.
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { ArticleError } from '../core/article.js';
 import { assetRefs } from '../core/assets.js';
@@ -56,7 +55,7 @@ export interface ArticleResult {
 /** The bytes of an article file with its stat at read time, or why it could not be read. */
 export type ReadOutcome = { bytes: Buffer; mtime: Date; mtimeMs: number; ino: number; readAt: number } | { error: NodeJS.ErrnoException };
 
-/** A page to write: the worker writes it asynchronously, the inline runner at once. */
+/** A page to write (its bytes differ from those already there). */
 export interface PageWrite {
   path: string;
   body: Buffer;
@@ -142,21 +141,6 @@ export function computeArticleTask(task: ArticleTask, read: ReadOutcome, ctx: Ta
 export function pageWritten(result: ArticleResult, w: PageWrite, outcome: { size: number; mtimeMs: number } | Error, ctx: TaskContext): void {
   if (outcome instanceof Error) result.ioError = `cannot write ${path.join(ctx.outDir, w.path)}: ${outcome.message}`;
   else result.page = { path: w.path, file: { hash: w.hash, ...outcome }, written: true };
-}
-
-/** readArticleSync through the thread pool. */
-export async function readArticle(ctx: TaskContext, rel: string): Promise<ReadOutcome> {
-  let fh;
-  try {
-    fh = await open(path.join(ctx.contentDir, rel), 'r');
-    const st = await fh.stat();
-    const bytes = await fh.readFile();
-    return { bytes, mtime: st.mtime, mtimeMs: st.mtimeMs, ino: st.ino, readAt: Date.now() };
-  } catch (e) {
-    return { error: e as NodeJS.ErrnoException };
-  } finally {
-    await fh?.close();
-  }
 }
 
 /** The whole task in this thread, synchronously. */

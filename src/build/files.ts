@@ -3,7 +3,6 @@
 // and a digest for comparing bytes.
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, rmdirSync, statSync, writeSync } from 'node:fs';
-import { mkdir, open, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { threadId } from 'node:worker_threads';
 
@@ -69,38 +68,6 @@ export function writeAtomic(outDir: string, rel: string, body: Uint8Array, dirs:
     return st;
   }
   return writeAll(fd, body);
-}
-
-/**
- * writeAtomic through the thread pool: a worker issues its page writes this way and goes on parsing
- * while they are done (on a busy disk a create waits far longer than it computes).
- */
-export async function writeAtomicAsync(outDir: string, rel: string, body: Uint8Array, likelyNew: boolean): Promise<{ size: number; mtimeMs: number }> {
-  const file = path.join(outDir, rel);
-  if (likelyNew) await mkdir(path.dirname(file), { recursive: true });
-  let target = file;
-  let fh;
-  try {
-    fh = await open(file, 'wx');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
-      await mkdir(path.dirname(file), { recursive: true });
-      return writeAtomicAsync(outDir, rel, body, false);
-    }
-    if (code !== 'EEXIST') throw e;
-    target = path.join(outDir, TMP_DIR, `${process.pid}-${threadId}-${sequence++}`);
-    fh = await open(target, 'w');
-  }
-  let st;
-  try {
-    await fh.writeFile(body);
-    st = await fh.stat();
-  } finally {
-    await fh.close();
-  }
-  if (target !== file) await rename(target, file);
-  return { size: st.size, mtimeMs: st.mtimeMs };
 }
 
 /** Reads the manifest; an absent or unreadable one is an empty map (then nothing is ever deleted). */

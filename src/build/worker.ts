@@ -1,16 +1,14 @@
 // A worker thread of the local build: runs article tasks in batches sent by the pool (pool.ts).
-// Reads and page writes go through the thread pool, so this thread parses one batch while the
-// files of the next are read and those of the last are written.
 // It sends an entry back only if it may be among some node's newest: an entry that this worker has
 // already seen feedLimit newer ones beside, in every node it belongs to, can be in no feed (the
 // build's tops are drawn from the same articles), so it stays here and is never copied.
 import { parentPort, workerData } from 'node:worker_threads';
 import { entryNodes, nodeKey } from '../core/categories.js';
 import { compareEntries, type Entry } from '../core/entry.js';
-import { computeArticleTask, pageWritten, readArticle, type ArticleResult, type ArticleTask, type TaskContext } from './article-task.js';
-import { writeAtomicAsync } from './files.js';
+import { runArticleTask, type ArticleResult, type ArticleTask, type TaskContext } from './article-task.js';
 
 const ctx = workerData as TaskContext;
+const dirs = new Set<string>();
 const k = ctx.settings.feedLimit;
 let tops = new Map<string, Pick<Entry, 'date' | 'id'>[]>();
 
@@ -31,34 +29,16 @@ function mayBeListed(e: Entry): boolean {
   return listed;
 }
 
-const failed = (t: ArticleTask, e: unknown): ArticleResult => ({
-  rel: t.rel,
-  same: false,
-  stat: { size: 0, mtimeMs: 0, ino: 0, readAt: 0, hash: '' },
-  ioError: `${t.rel}: ${(e as Error).message}`,
-});
-
-parentPort!.on('message', async (msg: { batch: number; reset: boolean; tasks: ArticleTask[] }) => {
+parentPort!.on('message', (msg: { batch: number; reset: boolean; tasks: ArticleTask[] }) => {
   if (msg.reset) tops = new Map(); // a new build: what an earlier one saw may have changed
-  const reads = msg.tasks.map((t) => readArticle(ctx, t.rel));
-  const results: ArticleResult[] = [];
-  const writes: Promise<void>[] = [];
-  for (const [i, t] of msg.tasks.entries()) {
+  const results = msg.tasks.map((t): ArticleResult => {
     try {
-      const { result, write } = computeArticleTask(t, await reads[i]!, ctx);
-      if (result.entry && !t.wantEntry && !mayBeListed(result.entry)) delete result.entry;
-      if (write)
-        writes.push(
-          writeAtomicAsync(ctx.outDir, write.path, write.body, write.likelyNew).then(
-            (o) => pageWritten(result, write, o, ctx),
-            (e: Error) => pageWritten(result, write, e, ctx),
-          ),
-        );
-      results.push(result);
+      const r = runArticleTask(t, ctx, dirs);
+      if (r.entry && !t.wantEntry && !mayBeListed(r.entry)) delete r.entry;
+      return r;
     } catch (e) {
-      results.push(failed(t, e));
+      return { rel: t.rel, same: false, stat: { size: 0, mtimeMs: 0, ino: 0, readAt: 0, hash: '' }, ioError: `${t.rel}: ${(e as Error).message}` };
     }
-  }
-  await Promise.all(writes);
+  });
   parentPort!.postMessage({ batch: msg.batch, results });
 });
