@@ -41,6 +41,7 @@ export function folderBuilder(options: BuildCommandOptions, settings: Settings, 
     cacheDir: cacheDir === null ? null : path.resolve(cacheDir),
     settings,
     allowEmpty: options.allowEmpty,
+    keepWorkers: options.watch,
     onProgress: onProgress && ((p) => onProgress(p.done, p.total)),
   });
 }
