@@ -1,12 +1,16 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so there is no separate compile step.
-import { register } from 'tsx/esm/api';
+// The `syndic` command. An installed package runs the JavaScript compiled at pack time (dist/); a
+// checkout of the repository, where src/ is present, runs the TypeScript sources through tsx.
+import { existsSync } from 'node:fs';
 
-register();
-const { main } = await import('../src/cli/cli.ts');
-try {
-  process.exit(await main(process.argv.slice(2)));
-} catch (e) {
-  console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
-  process.exit(1);
+const source = new URL('../src/cli/cli.ts', import.meta.url);
+let cli;
+if (existsSync(source)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  cli = await import(source.href);
+} else {
+  cli = await import('../dist/cli/cli.js');
 }
+// main() prints its own one-line errors and returns the exit code (see src/cli/cli.ts).
+process.exit(await cli.main(process.argv.slice(2)));

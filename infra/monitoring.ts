@@ -1,5 +1,6 @@
-// Alarms for the two ways publishing can fail silently: the function throwing, and events that
-// exhausted their retries piling up in the failure queue. Both notify one SNS topic.
+// Alarms for the ways publishing can fail silently: the function throwing, events that exhausted
+// their retries piling up in the dead-letter queue, and a rebuild execution failing or timing out.
+// All notify one SNS topic.
 import { Aws, Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -8,18 +9,22 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 
 export interface MonitoringProps {
   fn: lambda.IFunction;
-  failures: sqs.IQueue;
+  deadLetters: sqs.IQueue;
+  rebuild: sfn.IStateMachine;
   alarmEmail?: string;
 }
 
 export class Monitoring extends Construct {
   readonly topic: sns.Topic;
   readonly errorsAlarm: cloudwatch.Alarm;
-  readonly failuresAlarm: cloudwatch.Alarm;
+  readonly deadLettersAlarm: cloudwatch.Alarm;
+  readonly rebuildFailedAlarm: cloudwatch.Alarm;
+  readonly rebuildTimedOutAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
@@ -41,7 +46,7 @@ export class Monitoring extends Construct {
     if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
     const action = new SnsAction(this.topic);
 
-    // Both alarms fire on the first occurrence in a 5-minute window; no data means all is well.
+    // Every alarm fires on the first occurrence in a 5-minute window; no data means all is well.
     const alarmOn = (id: string, alarmDescription: string, metric: cloudwatch.IMetric) =>
       new cloudwatch.Alarm(this, id, {
         alarmDescription,
@@ -56,13 +61,23 @@ export class Monitoring extends Construct {
       'Syndic: the publisher function failed (it will retry; see its log group)',
       props.fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
     );
-    this.failuresAlarm = alarmOn(
+    this.deadLettersAlarm = alarmOn(
       'FailedEvents',
-      'Syndic: events failed after all retries; inspect the failure queue, fix, re-upload or rebuild',
-      props.failures.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
+      'Syndic: bucket events failed after all retries; inspect the dead-letter queue, fix, re-upload or rebuild',
+      props.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM }),
+    );
+    this.rebuildFailedAlarm = alarmOn(
+      'RebuildFailed',
+      'Syndic: a rebuild execution failed; see its Map Run and the state machine log group, then redrive or start one again',
+      props.rebuild.metricFailed({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+    );
+    this.rebuildTimedOutAlarm = alarmOn(
+      'RebuildTimedOut',
+      'Syndic: a rebuild execution timed out; redrive it (finished batches are not redone) or raise its timeout',
+      props.rebuild.metricTimedOut({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
     );
 
-    for (const alarm of [this.errorsAlarm, this.failuresAlarm]) {
+    for (const alarm of [this.errorsAlarm, this.deadLettersAlarm, this.rebuildFailedAlarm, this.rebuildTimedOutAlarm]) {
       alarm.addAlarmAction(action);
       alarm.addOkAction(action);
     }

@@ -1,17 +1,41 @@
-// The function that turns uploads under content/ into feeds under public/, with its own role,
-// log group and failure queue, and the bucket notifications that start it.
+// The function that turns uploads under content/ into feeds under public/, with its own role and
+// log group, and what drives it: bucket notifications for content/ through an SQS queue (batched,
+// at most a few invocations at once, a dead-letter queue) and a schedule that reconciles.
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CONTENT_PREFIX, PUBLIC_PREFIX, STATE_PREFIX } from '../src/core/layout.js';
+
+/** The function's timeout: an SQS batch, a reconcile, one rebuild step, or a small archive's whole rebuild. */
+export const FUNCTION_TIMEOUT = Duration.minutes(5);
+
+/**
+ * How bucket events reach the function. Every batch touches the site-wide feed node, so fewer
+ * concurrent batches mean fewer conditional-write conflicts on it; 2 is SQS's minimum.
+ */
+export const EVENT_SOURCE = {
+  /** Messages (one S3 notification each, usually one object) per invocation. */
+  batchSize: 100,
+  /** How long Lambda gathers messages before invoking with a partial batch: the publishing delay of a lone upload. */
+  maxBatchingWindow: Duration.seconds(5),
+  maxConcurrency: 2,
+  /** Receives before a message goes to the dead-letter queue (each retry waits out the visibility timeout). */
+  maxReceiveCount: 3,
+} as const;
+
+/** The scheduled repair: every node whose files lag its index, every article whose page is missing. */
+export const RECONCILE_EVENT = { action: 'reconcile' } as const;
+export const RECONCILE_EVERY = Duration.minutes(10);
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -24,18 +48,32 @@ export interface PublisherProps {
 
 export class Publisher extends Construct {
   readonly fn: NodejsFunction;
-  readonly failures: sqs.Queue;
+  /** S3 notifications for content/, waiting for the function. */
+  readonly events: sqs.Queue;
+  /** Messages that failed maxReceiveCount times (alarmed). */
+  readonly deadLetters: sqs.Queue;
+  readonly eventSource: SqsEventSource;
+  /** Sends { action: 'reconcile' } every RECONCILE_EVERY. */
+  readonly reconcileSchedule: events.Rule;
   readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: PublisherProps) {
     super(scope, id);
     const { bucket } = props;
 
-    // Events that still fail after Lambda's two retries land here (and raise an alarm).
-    this.failures = new sqs.Queue(this, 'Failures', {
+    this.deadLetters = new sqs.Queue(this, 'DeadLetters', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+    });
+    this.events = new sqs.Queue(this, 'Events', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(4),
+      // AWS's advice for a Lambda event source: at least 6 × the function's timeout, so a batch
+      // still running (or retried by Lambda after throttling) is not delivered twice meanwhile.
+      visibilityTimeout: Duration.seconds(6 * FUNCTION_TIMEOUT.toSeconds()),
+      deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: EVENT_SOURCE.maxReceiveCount },
     });
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
@@ -73,16 +111,17 @@ export class Publisher extends Construct {
       depsLockFilePath: `${ROOT}package-lock.json`,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
-      // A full rebuild re-reads the whole archive in one invocation; 1 GB also buys the CPU to
-      // render a 5 MB (maxArticleBytes) article in well under a second.
-      timeout: Duration.minutes(5),
+      // Large archives rebuild on Step Functions (rebuild-workflow.ts), one batch per invocation;
+      // 1 GB buys the CPU to render a 5 MB (maxArticleBytes) article in well under a second.
+      timeout: FUNCTION_TIMEOUT,
       memorySize: 1024,
       role: this.role,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
-      onFailure: new SqsDestination(this.failures),
-      retryAttempts: 2,
+      // Only the reconcile schedule invokes it asynchronously now: a failed run raises the Errors
+      // alarm and the next run, 10 minutes later, does the same work, so Lambda does not retry it.
+      retryAttempts: 0,
       bundling: {
         format: OutputFormat.ESM,
         minify: true,
@@ -95,9 +134,25 @@ export class Publisher extends Construct {
       },
     });
 
-    // Only content/ starts the function, so its own writes to state/ and public/ never loop.
-    const target = new LambdaDestination(this.fn);
+    // Only content/ is notified, so the function's own writes to state/ and public/ never loop.
+    const target = new SqsDestination(this.events);
     bucket.addEventNotification(s3.EventType.OBJECT_CREATED, target, { prefix: CONTENT_PREFIX });
     bucket.addEventNotification(s3.EventType.OBJECT_REMOVED, target, { prefix: CONTENT_PREFIX });
+
+    // One invocation applies a whole batch and writes each affected node once; a message whose keys
+    // failed is reported back (batchItemFailures) and redelivered alone, the others are deleted.
+    this.eventSource = new SqsEventSource(this.events, {
+      batchSize: EVENT_SOURCE.batchSize,
+      maxBatchingWindow: EVENT_SOURCE.maxBatchingWindow,
+      maxConcurrency: EVENT_SOURCE.maxConcurrency,
+      reportBatchItemFailures: true,
+    });
+    this.fn.addEventSource(this.eventSource);
+
+    this.reconcileSchedule = new events.Rule(this, 'Reconcile', {
+      description: 'Syndic: repairs feeds whose files lag their index and missing article pages',
+      schedule: events.Schedule.rate(RECONCILE_EVERY),
+      targets: [new targets.LambdaFunction(this.fn, { event: events.RuleTargetInput.fromObject(RECONCILE_EVENT) })],
+    });
   }
 }

@@ -1,12 +1,14 @@
 // `npm run dev`: the whole pipeline on this machine. A local S3 server (s3rver, 127.0.0.1:4569) with
-// bucket `syndic-dev`; its event notifications drive the real Lambda handler; the bucket's public/
-// prefix is mirrored to a folder and served on http://127.0.0.1:8080 with CloudFront's headers.
+// bucket `syndic-dev`, seeded on start with the articles of ./content (same paths below content/);
+// its event notifications drive the real Lambda handler; the bucket's public/ prefix is mirrored to a
+// folder and served on http://127.0.0.1:8080 with CloudFront's headers. Settings: syndic.config.json
+// and SYNDIC_* variables, as for the CLI (siteUrl is the local server's).
 import { mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadSettings } from '../src/cli/config.js';
-import { PUBLIC_PREFIX } from '../src/core/layout.js';
+import { loadConfig } from '../src/cli/config.js';
+import { articleIdFromPath, CONTENT_PREFIX, PUBLIC_PREFIX } from '../src/core/layout.js';
 import { resolveSettings, type Settings } from '../src/core/settings.js';
 import { handle } from '../src/lambda/handler.js';
 import type { Logger } from '../src/log.js';
@@ -41,6 +43,20 @@ export async function mirror(store: Store, prefix: string, folder: FsStore): Pro
   return { copied, removed: stale.length };
 }
 
+/**
+ * Puts every article of `folder` under content/ of `store`, keeping its path, when the bucket does
+ * not already hold the same bytes. Nothing is deleted: the bucket may hold articles uploaded earlier.
+ */
+export async function seed(store: Store, folder: FsStore): Promise<number> {
+  const remote = new Map((await store.list(CONTENT_PREFIX)).map((o) => [o.key, o.etag]));
+  const local = (await folder.list('')).filter((o) => articleIdFromPath(o.key) !== null && remote.get(CONTENT_PREFIX + o.key) !== o.etag);
+  await mapLimit(local, 8, async (o) => {
+    const obj = await folder.get(o.key);
+    if (obj) await store.put(CONTENT_PREFIX + o.key, obj.body, { contentType: 'text/markdown; charset=utf-8' });
+  });
+  return local.length;
+}
+
 const devLogger: Logger = (level, msg, fields) => {
   if (level === 'debug') return;
   const where = fields?.key ? ` ${String(fields.key)}` : '';
@@ -48,22 +64,37 @@ const devLogger: Logger = (level, msg, fields) => {
   (level === 'info' ? console.log : console.error)(`[${level}] ${msg}${where}${extra}`);
 };
 
-export async function startDev(opts: { settings?: Settings; s3Port?: number; httpPort?: number } = {}) {
+export interface DevOptions {
+  settings?: Settings;
+  /** Default 4569; 0 picks a free port. */
+  s3Port?: number;
+  /** Default 8080; 0 picks a free port. */
+  httpPort?: number;
+  /** Articles folder seeded into the bucket on start (default ./content; skipped when missing). */
+  content?: string;
+  /** Where the S3 data and the mirrored site live (default <tmp>/syndic-dev). */
+  dir?: string;
+}
+
+export async function startDev(opts: DevOptions = {}) {
   const s3Port = opts.s3Port ?? 4569;
   const httpPort = opts.httpPort ?? 8080;
-  const base = path.join(os.tmpdir(), 'syndic-dev');
+  const base = opts.dir ?? path.join(os.tmpdir(), 'syndic-dev');
   const folder = path.join(base, 'public');
   await rm(folder, { recursive: true, force: true });
   await mkdir(path.join(base, 's3'), { recursive: true });
   await mkdir(folder, { recursive: true });
-  const site = `http://127.0.0.1:${httpPort}`;
-  const settings = resolveSettings((opts.settings ?? (await loadSettings(process.cwd()))) as unknown as Record<string, unknown>, { siteUrl: site });
+  const server = createServer(folder);
+  const site = await listen(server, httpPort, '127.0.0.1');
+  const configured = opts.settings ?? (await loadConfig(process.cwd(), { env: process.env })).settings;
+  const settings = resolveSettings(configured as unknown as Record<string, unknown>, { siteUrl: site });
 
   const s3 = await startLocalS3({ directory: path.join(base, 's3'), port: s3Port, buckets: [DEV_BUCKET] });
   const store = new S3Store(createS3Client({ endpoint: s3.endpoint }), DEV_BUCKET);
   const out = new FsStore(folder);
-  const server = createServer(folder);
-  await listen(server, httpPort, '127.0.0.1');
+  // Before listening to events: the rebuild below publishes the seeded articles in one go.
+  const contentDir = path.resolve(opts.content ?? 'content');
+  const seeded = await seed(store, new FsStore(contentDir));
 
   // One handler run at a time, like a Lambda function with reserved concurrency 1 (the engine is safe
   // under concurrency too; this just keeps the log readable).
@@ -89,11 +120,12 @@ export async function startDev(opts: { settings?: Settings; s3Port?: number; htt
 
   console.log(`
 Local S3 server: ${s3.endpoint} (bucket ${DEV_BUCKET}, data in ${path.join(base, 's3')})
+Seeded:          ${seeded} new or changed articles from ${contentDir}
 Site:            ${site}/  (feeds: ${site}/rss.xml ${site}/atom.xml ${site}/feed.json)
 
 Upload an article (the handler runs on each S3 event):
   aws --endpoint-url ${s3.endpoint} s3 cp post.md s3://${DEV_BUCKET}/content/
-  npx syndic upload post.md --endpoint ${s3.endpoint} --bucket ${DEV_BUCKET}
+  npx syndic upload content/2024/post.md --endpoint ${s3.endpoint} --bucket ${DEV_BUCKET}   (key content/2024/post.md)
 Delete one:
   aws --endpoint-url ${s3.endpoint} s3 rm s3://${DEV_BUCKET}/content/post.md
 (the aws CLI needs any credentials, e.g. AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER)
@@ -104,11 +136,12 @@ Press Ctrl+C to stop.`);
     server.close();
     await s3.stop();
   };
-  return { endpoint: s3.endpoint, site, store, stop, idle: () => queue };
+  return { endpoint: s3.endpoint, site, store, seeded, stop, idle: () => queue };
 }
 
 const invoked = process.argv[1] ? path.resolve(process.argv[1]) : '';
 if (invoked === fileURLToPath(import.meta.url)) {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // as the CLI does (src/cli/cli.ts)
   const dev = await startDev();
   const quit = () => void dev.stop().then(() => process.exit(0));
   process.on('SIGINT', quit);

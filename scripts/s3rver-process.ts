@@ -2,11 +2,17 @@
 // --openssl-legacy-provider (its ListObjectsV2 continuation tokens use DES, which Node 20's OpenSSL 3
 // refuses otherwise) whatever flags the parent runs with. Started by scripts/local-s3.ts over IPC.
 //
-// s3rver ignores If-Match / If-None-Match on PutObject; the middleware below adds them exactly as S3
-// does (412 PreconditionFailed, 404 NoSuchKey for If-Match on a missing key), and serializes every
-// request per key so that a check and its write are atomic and a GET never sees half a PUT, as on S3.
+// Two things make it behave like S3 where s3rver does not:
+// - its object storage is replaced by AtomicFilesystemStore (scripts/s3rver-store.ts): a PUT is
+//   answered only once committed, readers see whole versions only, keys up to 1,024 bytes, listing
+//   in UTF-8 order with correct paging;
+// - the middleware below refuses keys over 1,024 UTF-8 bytes (400 KeyTooLongError), adds
+//   If-Match / If-None-Match on PutObject as S3 answers them (412 PreconditionFailed; 404 NoSuchKey
+//   for If-Match on a missing key), and serializes writes per key so that a check and its write are
+//   atomic: of two writers with the same If-Match, exactly one wins.
 import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
+import { AtomicFilesystemStore } from './s3rver-store.js';
 
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -27,6 +33,7 @@ type Middleware = (ctx: KoaContext, next: () => Promise<void>) => Promise<void>;
 interface S3rverApp {
   middleware: Middleware[];
   store: { getMetadata(bucket: string, key: string): Promise<Record<string, string>> };
+  context: { store: unknown };
   run(): Promise<{ port: number; address: string }>;
   close(): Promise<void>;
   on(event: 'event', fn: (e: unknown) => void): void;
@@ -63,27 +70,30 @@ async function currentEtag(app: S3rverApp, bucket: string, key: string): Promise
   }
 }
 
-function s3Error(ctx: KoaContext, status: number, code: string, message: string) {
+function s3Error(ctx: KoaContext, status: number, code: string, message: string, extra = '') {
   ctx.req.resume(); // drain the unread body
   ctx.status = status;
   ctx.type = 'application/xml';
-  ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`;
+  ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message>${extra}</Error>`;
 }
 
-async function buffer(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(Buffer.from(c as Buffer));
-  return Buffer.concat(chunks);
-}
+/** S3's limit on an object key, in UTF-8 bytes. */
+const MAX_KEY_BYTES = 1024;
 
 // PutObject, not a sub-resource (`?tagging`, `?acl`, `?uploadId=`); the SDK adds `x-id=PutObject`.
 const isPlainObjectRequest = (qs: string) => [...new URLSearchParams(qs).keys()].every((k) => k === 'x-id');
 
-const conditionalWrites: Middleware = async (ctx, next) => {
+const s3Semantics: Middleware = async (ctx, next) => {
   const m = /^\/([^/]+)\/(.+)$/.exec(ctx.path);
   if (!m) return next();
   const [, bucket, rawKey] = m as unknown as [string, string, string];
   const key = decodeURIComponent(rawKey);
+  const writes = ctx.method === 'PUT' || ctx.method === 'POST';
+  const keyBytes = Buffer.byteLength(key, 'utf8');
+  if (writes && keyBytes > MAX_KEY_BYTES)
+    return s3Error(ctx, 400, 'KeyTooLongError', 'Your key is too long', `<Size>${keyBytes}</Size><MaxSizeAllowed>${MAX_KEY_BYTES}</MaxSizeAllowed>`);
+  // Reads need no lock: the store serves whole committed versions only.
+  if (ctx.method === 'GET' || ctx.method === 'HEAD') return next();
   await withLock(`${bucket}/${key}`, async () => {
     const ifMatch = ctx.headers['if-match'];
     const ifNoneMatch = ctx.headers['if-none-match'];
@@ -96,10 +106,8 @@ const conditionalWrites: Middleware = async (ctx, next) => {
         if (unquote(ifMatch) !== etag) return s3Error(ctx, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
       }
     }
+    // The store resolves a PUT only once it is committed, and s3rver answers after that.
     await next();
-    // s3rver streams the file after the middleware returns; read it under the lock so a concurrent
-    // PUT (which truncates the file in place) cannot cut it short.
-    if (ctx.method === 'GET' && ctx.body && typeof (ctx.body as Readable).pipe === 'function') ctx.body = await buffer(ctx.body as Readable);
   });
 };
 
@@ -112,7 +120,8 @@ const server = new S3rver({
   vhostBuckets: false,
   configureBuckets: (opts.buckets ?? []).map((name) => ({ name })),
 });
-server.middleware.unshift(conditionalWrites);
+server.store = server.context.store = new AtomicFilesystemStore(opts.directory) as unknown as S3rverApp['store'];
+server.middleware.unshift(s3Semantics);
 server.on('event', (e) => process.send?.({ type: 'event', event: e }));
 const addr = await server.run();
 process.send?.({ type: 'ready', port: addr.port });

@@ -6,14 +6,14 @@ import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ArticleError } from '../core/article.js';
 import { assetRefs } from '../core/assets.js';
-import { entryNodes, nodeKey, type NodePath } from '../core/categories.js';
+import { nodeKey, type NodePath } from '../core/categories.js';
 import type { Entry } from '../core/entry.js';
 import { articlePagePath } from '../core/layout.js';
 import { processArticle } from '../core/pipeline.js';
 import type { Settings } from '../core/settings.js';
-import { renderArticleFiles } from '../core/site.js';
+import { articlePagePathOf, renderArticleFiles } from '../core/site.js';
 import { digest, writeAtomic, type FileRecord } from './files.js';
-import { ownSlugs, slugSignature } from './slugs.js';
+import { linkedNodes, nodeInput, ownSlugs, slugSignature } from './slugs.js';
 import type { ArticleRecord } from './state.js';
 
 export interface TaskContext {
@@ -34,126 +34,108 @@ export interface ArticleTask {
   page?: { prevHash?: string; slugs?: Record<string, string[]> };
   /** Send the whole entry back even when the bytes are known. */
   wantEntry?: boolean;
+  /**
+   * When the build first saw this file (ms since the epoch), from its state: the date of an article
+   * without a readable one. Absent: first sight, the file's mtime now.
+   */
+  firstSeen?: number;
+  /** Where the page was last (or is expected): a page rendered elsewhere is handed back unwritten. */
+  pagePath?: string;
 }
 
 export interface ArticleResult {
   rel: string;
   /** The bytes equal `knownHash` and nothing else was asked: keep the old record (stat refreshed). */
   same: boolean;
-  stat: { size: number; mtimeMs: number; ino: number; readAt: number; hash: string };
+  stat: { size: number; mtimeMs: number; ino: number; readAt: number; hash: string; firstSeen: number };
   /** The new record, unless `same`. */
-  record?: Omit<ArticleRecord, 'size' | 'mtimeMs' | 'ino' | 'readAt' | 'hash'>;
+  record?: Omit<ArticleRecord, 'size' | 'mtimeMs' | 'ino' | 'readAt' | 'hash' | 'firstSeen'>;
   entry?: Entry;
-  /** The page, when rendered; `written` false when its bytes were the ones already there. */
-  page?: { path: string; file: FileRecord; written: boolean };
+  /**
+   * The page, when rendered; `written` false when its bytes were the ones already there. A page
+   * whose path is not `task.pagePath` (a permalink) comes back with its body, unwritten: the build
+   * compares it with what its manifest knows at that path.
+   */
+  page?: { path: string; file: FileRecord; written: boolean; body?: Uint8Array };
   /** An I/O error on this article's page (the build stops on it). */
   ioError?: string;
   /** The file was gone when read (deleted since the listing): no longer an article. */
   gone?: boolean;
 }
 
-/** The bytes of an article file with its stat at read time, or why it could not be read. */
-export type ReadOutcome = { bytes: Buffer; mtime: Date; mtimeMs: number; ino: number; readAt: number } | { error: NodeJS.ErrnoException };
-
-/** A page to write (its bytes differ from those already there). */
-export interface PageWrite {
-  path: string;
-  body: Buffer;
-  hash: string;
-  likelyNew: boolean;
-}
-
-export function readArticleSync(ctx: TaskContext, rel: string): ReadOutcome {
+export function runArticleTask(task: ArticleTask, ctx: TaskContext, dirs: Set<string>): ArticleResult {
+  const file = path.join(ctx.contentDir, task.rel);
+  let bytes: Buffer;
+  let st;
   try {
-    const fd = openSync(path.join(ctx.contentDir, rel), 'r');
+    const fd = openSync(file, 'r');
     try {
-      const st = fstatSync(fd);
-      const bytes = readFileSync(fd);
-      return { bytes, mtime: st.mtime, mtimeMs: st.mtimeMs, ino: st.ino, readAt: Date.now() };
+      st = fstatSync(fd);
+      bytes = readFileSync(fd);
     } finally {
       closeSync(fd);
     }
   } catch (e) {
-    return { error: e as NodeJS.ErrnoException };
+    const code = (e as NodeJS.ErrnoException).code;
+    const stat = { size: 0, mtimeMs: 0, ino: 0, readAt: Date.now(), hash: '', firstSeen: task.firstSeen ?? 0 };
+    if (code === 'ENOENT' || code === 'EISDIR') return { rel: task.rel, same: false, stat, gone: true };
+    return { rel: task.rel, same: false, stat, record: { id: task.id, kind: 'rejected', warnings: [], error: { reason: `could not be read: ${(e as Error).message}` } } };
   }
-}
+  // First sight of this file: its mtime now. Later builds pass the time kept in the state, so a
+  // touch, a copy or a checkout never moves the date of an article without one.
+  const firstSeen = task.firstSeen ?? st.mtime.getTime();
+  const stat = { size: bytes.length, mtimeMs: st.mtimeMs, ino: st.ino, readAt: Date.now(), hash: digest(bytes), firstSeen };
+  if (task.reuseIfSame && stat.hash === task.knownHash) return { rel: task.rel, same: true, stat };
 
-/**
- * The pure part of a task: from the bytes read, the result and the page to write (if its bytes
- * differ from the page already there). No file-system access.
- */
-export function computeArticleTask(task: ArticleTask, read: ReadOutcome, ctx: TaskContext): { result: ArticleResult; write?: PageWrite } {
-  if ('error' in read) {
-    const stat = { size: 0, mtimeMs: 0, ino: 0, readAt: Date.now(), hash: '' };
-    if (read.error.code === 'ENOENT' || read.error.code === 'EISDIR') return { result: { rel: task.rel, same: false, stat, gone: true } };
-    return { result: { rel: task.rel, same: false, stat, record: { id: task.id, kind: 'rejected', warnings: [], error: { reason: `could not be read: ${read.error.message}` } } } };
-  }
-  const { bytes } = read;
-  const stat = { size: bytes.length, mtimeMs: read.mtimeMs, ino: read.ino, readAt: read.readAt, hash: digest(bytes) };
-  if (task.reuseIfSame && stat.hash === task.knownHash) return { result: { rel: task.rel, same: true, stat } };
-
-  const uploadedAt = read.mtime;
-  const processed = processArticle({ id: task.id, file: task.rel, bytes, uploadedAt }, ctx.settings);
-  // The upload time stands in for a missing date (and its warning names it): such a result holds
-  // only for that mtime.
-  const iso = uploadedAt.toISOString();
-  const warnings = processed.kind === 'rejected' ? [] : processed.warnings;
-  const usesMtime =
-    warnings.some((w) => w.includes(iso)) || (processed.kind === 'entry' && (processed.entry.date === iso || processed.entry.updated === iso)) || undefined;
+  const processed = processArticle({ id: task.id, file: task.rel, bytes, uploadedAt: new Date(firstSeen) }, ctx.settings);
   if (processed.kind === 'rejected') {
     const e: ArticleError = processed.error;
-    return { result: { rel: task.rel, same: false, stat, record: { id: task.id, kind: 'rejected', warnings: [], error: { reason: e.reason, ...(e.line ? { line: e.line } : {}) }, usesMtime } } };
+    return { rel: task.rel, same: false, stat, record: { id: task.id, kind: 'rejected', warnings: [], error: { reason: e.reason, ...(e.line ? { line: e.line } : {}) } } };
   }
-  if (processed.kind === 'draft') return { result: { rel: task.rel, same: false, stat, record: { id: task.id, kind: 'draft', warnings, usesMtime } } };
+  const dateSource = processed.dateSource === 'front-matter' ? undefined : processed.dateSource;
+  if (processed.kind === 'draft') return { rel: task.rel, same: false, stat, record: { id: task.id, kind: 'draft', warnings: processed.warnings, ...(dateSource ? { dateSource } : {}) } };
 
   const entry = processed.entry;
-  // The entry is a function of the bytes (and the mtime, if used) under the cache key's code and
-  // settings: that names it, with no need to hash it.
-  const entryDigest = usesMtime ? `${stat.hash}@${read.mtimeMs}` : stat.hash;
+  // The entry is a function of the bytes and the first-seen time (kept with the record) under the
+  // cache key's code and settings: that names it, with no need to hash it.
+  const entryDigest = dateSource === 'first-seen' ? `${stat.hash}@${firstSeen}` : stat.hash;
+  const input = nodeInput(entry);
   const record: ArticleResult['record'] = {
     id: task.id,
     kind: 'entry',
     warnings: processed.warnings,
-    usesMtime,
+    ...(dateSource ? { dateSource } : {}),
     date: entry.date,
     categories: entry.categories,
+    ...(input.tags ? { tags: input.tags as string[], tagFeeds: true } : {}),
+    ...(input.unlisted ? { unlisted: true } : {}),
+    page: articlePagePathOf(entry),
     digest: entryDigest,
     assets: assetRefs(entry, ctx.settings.siteUrl).map((a) => [a.publicPath, a.sourcePath]),
   };
   const result: ArticleResult = { rel: task.rel, same: false, stat, record, entry };
-  if (!task.page) return { result };
-  const given = task.page.slugs;
-  const slugsOf = (p: NodePath) => given?.[nodeKey(p)] ?? ownSlugs(p);
-  record.pageDigest = `${entryDigest}:${slugSignature(entry.categories, slugsOf)}`;
-  const tree = entryNodes(entry).map((p) => ({ path: p, slugs: slugsOf(p), count: 0 }));
-  const [page] = renderArticleFiles(entry, tree, ctx.settings);
-  const body = Buffer.from(page!.body);
-  const hash = digest(body);
-  const pagePath = articlePagePath(task.id);
-  if (hash === task.page.prevHash) {
-    result.page = { path: pagePath, file: { hash, size: body.length, mtimeMs: 0 }, written: false };
-    return { result };
-  }
-  return { result, write: { path: pagePath, body, hash, likelyNew: task.page.prevHash === undefined } };
-}
-
-/** Records a page write (or its failure) in the result. */
-export function pageWritten(result: ArticleResult, w: PageWrite, outcome: { size: number; mtimeMs: number } | Error, ctx: TaskContext): void {
-  if (outcome instanceof Error) result.ioError = `cannot write ${path.join(ctx.outDir, w.path)}: ${outcome.message}`;
-  else result.page = { path: w.path, file: { hash: w.hash, ...outcome }, written: true };
-}
-
-/** The whole task in this thread, synchronously. */
-export function runArticleTask(task: ArticleTask, ctx: TaskContext, dirs: Set<string>): ArticleResult {
-  const { result, write } = computeArticleTask(task, readArticleSync(ctx, task.rel), ctx);
-  if (write) {
-    let outcome: { size: number; mtimeMs: number } | Error;
-    try {
-      outcome = writeAtomic(ctx.outDir, write.path, write.body, dirs, write.likelyNew);
-    } catch (e) {
-      outcome = e as Error;
+  if (task.page) {
+    const given = task.page.slugs;
+    // Given slugs name only the nodes of the site (an unlisted article's category may have none).
+    const slugsOf = (p: NodePath): string[] | undefined => (given ? given[nodeKey(p)] : ownSlugs(p));
+    record.pageDigest = `${entryDigest}:${slugSignature(input, slugsOf)}`;
+    const tree = linkedNodes(input).flatMap((p) => {
+      const slugs = slugsOf(p);
+      return slugs ? [{ path: p, slugs, count: 0 }] : [];
+    });
+    const [page] = renderArticleFiles(entry, tree, ctx.settings);
+    const body = Buffer.from(page!.body);
+    const hash = digest(body);
+    const pagePath = page!.path;
+    if (pagePath !== (task.pagePath ?? articlePagePath(task.id))) result.page = { path: pagePath, file: { hash, size: body.length, mtimeMs: 0 }, written: false, body };
+    else if (hash === task.page.prevHash) result.page = { path: pagePath, file: { hash, size: body.length, mtimeMs: 0 }, written: false };
+    else {
+      try {
+        result.page = { path: pagePath, file: { hash, ...writeAtomic(ctx.outDir, pagePath, body, dirs, task.page.prevHash === undefined) }, written: true };
+      } catch (e) {
+        result.ioError = `cannot write ${path.join(ctx.outDir, pagePath)}: ${(e as Error).message}`;
+      }
     }
-    pageWritten(result, write, outcome, ctx);
   }
   return result;
 }

@@ -21,10 +21,23 @@ import type { Settings } from '../core/settings.js';
 import type { NodeSummary, OutFile } from '../core/site.js';
 import { IoError, UsageError } from '../errors.js';
 import type { ArticleResult, ArticleTask, TaskContext } from './article-task.js';
-import { oversizeReason, slugSignature } from './slugs.js';
+import { linkedNodes, nodeInput, oversizeReason, slugSignature } from './slugs.js';
 import { digest, intactFiles, readManifest, removeOwned, removeStaleTemporaries, TMP_DIR, writeAtomic, writeManifest, type FileRecord } from './files.js';
 import { WorkerPool } from './pool.js';
-import { codeFingerprint, entriesDir, entryName, loadState, readEntry, saveState, stateFile, stateKey, updateEntries, type ArticleRecord, type BuildState } from './state.js';
+import {
+  codeFingerprint,
+  entriesDir,
+  entryName,
+  loadFirstSeen,
+  loadState,
+  readEntry,
+  saveState,
+  stateFile,
+  stateKey,
+  updateEntries,
+  type ArticleRecord,
+  type BuildState,
+} from './state.js';
 
 /** Below this many articles to process, this thread does them itself: starting workers costs more. */
 const INLINE_MAX = 200;
@@ -56,6 +69,8 @@ export interface FolderBuildResult {
   rejected: ArticleError[];
   /** Warnings, in article path order. */
   warnings: string[];
+  /** Published articles and drafts without a readable date, in path order, and what dated them (docs/feeds.md). */
+  dateless: { file: string; source: 'path' | 'first-seen' }[];
   /** The warnings and rejections of the articles parsed in this build only (a watch session prints these). */
   fresh: { warnings: string[]; rejected: ArticleError[] };
   /** Articles parsed in this build (for their record, a page redone, or a feed that lists them). */
@@ -190,12 +205,21 @@ function catsKeyOf(categories: readonly (readonly string[])[] | undefined): stri
   return k;
 }
 
+/** A key for what decides a record's nodes (nodeInput): its category list, and its tags or `feed: false` when they count. */
+function inputKeyOf(rec: ArticleRecord): string {
+  const cats = catsKeyOf(rec.categories);
+  if (!rec.unlisted && !(rec.tagFeeds && rec.tags?.length)) return cats;
+  return `${cats}\0${rec.unlisted ? 'unlisted' : JSON.stringify(rec.tags)}`;
+}
+
 /** A local build engine for one content folder and one output folder; `build()` may be called again (watch mode). */
 export class FolderBuilder {
   private readonly opts: FolderBuildOptions;
   private readonly fingerprint: string;
   private readonly key: string;
   private state: BuildState | null | undefined;
+  /** First-seen times of a state whose records were discarded (another key): kept across it. */
+  private firstSeen: Map<string, number> | undefined;
   private manifest: Map<string, FileRecord> | undefined;
   /** Entries kept from the previous build (watch mode): those that were in some node's top. */
   private kept = new Map<string, { digest: string; entry: Entry }>();
@@ -290,6 +314,8 @@ export class FolderBuilder {
     const file = this.opts.cacheDir ? stateFile(this.opts.cacheDir, outDir) : null;
     if (this.state === undefined) this.state = file ? loadState(file, this.key, contentDir, articleIdFromPath) : null;
     const old = this.state;
+    if (this.firstSeen === undefined) this.firstSeen = !old && file ? loadFirstSeen(file, contentDir) : new Map();
+    const firstSeenOf = (rel: string): number | undefined => old?.articles[rel]?.firstSeen ?? this.firstSeen!.get(rel);
     let manifestFound = true;
     if (!this.manifest) {
       const m = readManifest(outDir);
@@ -314,7 +340,8 @@ export class FolderBuilder {
     for (const a of listing.articles) {
       const base = { id: a.id, size: a.size, mtimeMs: a.mtimeMs, ino: a.ino };
       if (a.size > settings.maxArticleBytes) {
-        records.set(a.rel, { ...base, readAt: 0, hash: '', kind: 'rejected', warnings: [], error: { reason: oversizeReason(a.size, settings.maxArticleBytes) } });
+        const reason = oversizeReason(a.size, settings.maxArticleBytes);
+        records.set(a.rel, { ...base, readAt: 0, hash: '', firstSeen: firstSeenOf(a.rel) ?? Math.round(a.mtimeMs), kind: 'rejected', warnings: [], error: { reason } });
         continue;
       }
       const r = old?.articles[a.rel];
@@ -322,11 +349,15 @@ export class FolderBuilder {
         records.set(a.rel, r);
         continue;
       }
-      const pagePath = articlePagePath(a.id);
+      const known = r?.id === a.id ? r : undefined;
+      const pagePath = known?.page ?? articlePagePath(a.id);
+      const seen = firstSeenOf(a.rel);
       tasks.push({
         rel: a.rel,
         id: a.id,
-        ...(r?.hash && !r.usesMtime && r.id === a.id ? { knownHash: r.hash, reuseIfSame: r.kind !== 'entry' || intact.has(pagePath) } : {}),
+        pagePath,
+        ...(seen !== undefined ? { firstSeen: seen } : {}),
+        ...(known?.hash ? { knownHash: known.hash, reuseIfSame: known.kind !== 'entry' || intact.has(pagePath) } : {}),
         page: { ...(intact.has(pagePath) ? { prevHash: intact.get(pagePath)!.hash } : {}) },
       });
     }
@@ -347,9 +378,9 @@ export class FolderBuilder {
       if (rec.kind !== 'entry') return;
       const kept = this.kept.get(rel);
       const item: Item = { rel, rec, entry: entry ?? (kept && kept.digest === rec.digest ? kept.entry : undefined), refs: 0 };
-      const catsKey = catsKeyOf(rec.categories);
+      const catsKey = inputKeyOf(rec);
       let its = nodesByCategories.get(catsKey);
-      if (!its) nodesByCategories.set(catsKey, (its = entryNodes({ categories: rec.categories ?? [] }).map((p) => [p, nodeKey(p)])));
+      if (!its) nodesByCategories.set(catsKey, (its = entryNodes(nodeInput(rec)).map((p) => [p, nodeKey(p)])));
       for (const [p, key] of its) {
         let n = nodes.get(key);
         if (!n) nodes.set(key, (n = { path: p, count: 0, top: [] }));
@@ -368,21 +399,51 @@ export class FolderBuilder {
     };
     // Known records join the tops after the parsed ones (any order gives the same tops), and only
     // if something changed.
-    const known = [...records];
+    const knownRecords = [...records];
     if (tasks.length) await loadOrder();
 
     let done = 0;
     const parsedNow = new Set<string>();
     // Articles parsed in this build for any reason (their record, a page redone, a feed that lists them).
     const parsedAny = new Set<string>();
+    /** Which article's page is in `next` at each page path (two articles may claim one permalink). */
+    const pageBy = new Map<string, string>();
+    /** Page paths two articles wrote in this build: on disk, either may have won (workers race). */
+    const contested = new Set<string>();
+    /** Forgets a file placed in `next` during this build (it is about to be placed again). */
+    const unplace = (p: string) => {
+      if (!next.has(p)) return;
+      const w = written.indexOf(p);
+      if (w >= 0) written.splice(w, 1);
+      else unchanged--;
+      next.delete(p);
+    };
     const pageResult = (r: ArticleResult) => {
       if (r.ioError) ioFail(r.ioError);
       if (!r.page) return;
-      if (r.page.written) {
-        next.set(r.page.path, r.page.file);
-        written.push(r.page.path);
+      const p = r.page.path;
+      const prev = next.get(p) ?? intact.get(p);
+      unplace(p);
+      if (pageBy.has(p) && pageBy.get(p) !== r.rel) contested.add(p);
+      pageBy.set(p, r.rel);
+      if (r.page.body) {
+        // Rendered at a path the task did not expect (a permalink): compared and written here.
+        if (prev?.hash === r.page.file.hash) {
+          next.set(p, prev);
+          unchanged++;
+          return;
+        }
+        try {
+          next.set(p, { hash: r.page.file.hash, ...writeAtomic(outDir, p, r.page.body, this.dirs, !prev) });
+        } catch (e) {
+          ioFail(`cannot write ${path.join(outDir, p)} (${errno(e)})`);
+        }
+        written.push(p);
+      } else if (r.page.written) {
+        next.set(p, r.page.file);
+        written.push(p);
       } else {
-        next.set(r.page.path, intact.get(r.page.path)!);
+        next.set(p, intact.get(p) ?? prev!);
         unchanged++;
       }
     };
@@ -413,7 +474,9 @@ export class FolderBuilder {
       next.set(f, intact.get(f)!);
       unchanged++;
     };
-    const lastFiles = old?.site ? [...Object.values(old.nodes).flatMap((n) => n.files), ...old.site.files, ...entryRels.map((rel) => articlePagePath(records.get(rel)!.id))] : [];
+    const pageOf = (rec: ArticleRecord) => rec.page ?? articlePagePath(rec.id);
+    // Two articles whose permalinks name one page: a page contested in this build is redone below.
+    const lastFiles = old?.site && !contested.size ? [...Object.values(old.nodes).flatMap((n) => n.files), ...old.site.files, ...entryRels.map((rel) => pageOf(records.get(rel)!))] : [];
     const sameRecords = () => {
       for (const [rel, r] of records) {
         const o = old!.articles[rel];
@@ -422,44 +485,59 @@ export class FolderBuilder {
       return true;
     };
     const nothingChanged =
-      old?.site !== undefined && records.size === Object.keys(old.articles).length && sameRecords() && lastFiles.every((f) => next.has(f) || intact.has(f));
+      old?.site !== undefined &&
+      !contested.size &&
+      records.size === Object.keys(old.articles).length &&
+      sameRecords() &&
+      lastFiles.every((f) => next.has(f) || intact.has(f));
     if (nothingChanged) {
       for (const f of lastFiles) if (!next.has(f)) keep(f);
       nodeStates = old!.nodes;
       siteState = old!.site;
     } else {
       await loadOrder();
-      for (const [rel, rec] of known) offer(rel, rec);
+      for (const [rel, rec] of knownRecords) offer(rel, rec);
       const site = await import('../core/site.js');
 
       // 3. Slugs need every node; a page rendered with a name's own slug is redone if a sibling collides.
       const slugs = assignSlugPaths([...nodes.values()].map((n) => n.path));
       const slugsOf = (p: NodePath) => slugs.get(nodeKey(p))!;
+      // Nodes an article links but the site lacks (an unlisted article's own category): unlinked.
+      const siteSlugsOf = (p: NodePath): string[] | undefined => slugs.get(nodeKey(p));
+      // Two articles whose permalinks name one page: the newer (feed order) has it, as in buildSite.
+      const owner = new Map<string, string>();
+      for (const rel of entryRels) {
+        const p = pageOf(records.get(rel)!);
+        const o = owner.get(p);
+        if (o === undefined || itemOrder({ rel, rec: records.get(rel)!, refs: 0 }, { rel: o, rec: records.get(o)!, refs: 0 }) < 0) owner.set(p, rel);
+      }
       const signatures = new Map<string, string>();
       const pageTasks: ArticleTask[] = [];
       for (const rel of entryRels) {
         const rec = records.get(rel)!;
-        const pagePath = articlePagePath(rec.id);
-        const catsKey = catsKeyOf(rec.categories);
-        let sig = signatures.get(catsKey);
-        if (sig === undefined) signatures.set(catsKey, (sig = slugSignature(rec.categories!, slugsOf)));
+        const pagePath = pageOf(rec);
+        if (owner.get(pagePath) !== rel) {
+          // Not its page in this build: render it again the day it has it.
+          if (rec.pageDigest !== undefined) records.set(rel, { ...rec, pageDigest: undefined });
+          continue;
+        }
+        const key = inputKeyOf(rec);
+        let sig = signatures.get(key);
+        if (sig === undefined) signatures.set(key, (sig = slugSignature(nodeInput(rec), siteSlugsOf)));
         // pageDigest === `${digest}:${sig}`, without building the string for each of 10,000 pages.
         const pd = rec.pageDigest;
         const pageCurrent = pd !== undefined && pd.length === rec.digest!.length + 1 + sig.length && pd.endsWith(sig) && pd.startsWith(rec.digest!);
-        if (pageCurrent && (next.has(pagePath) || intact.has(pagePath))) {
+        const placedBy = pageBy.get(pagePath);
+        if (pageCurrent && !contested.has(pagePath) && (placedBy === rel || (placedBy === undefined && intact.has(pagePath)))) {
           if (!next.has(pagePath)) keep(pagePath);
           continue;
         }
-        const own = Object.fromEntries(entryNodes({ categories: rec.categories! }).map((p) => [nodeKey(p), slugsOf(p)]));
-        const prev = next.get(pagePath) ?? intact.get(pagePath);
-        if (next.has(pagePath)) {
-          // Written above with the wrong slugs: it no longer counts as written or unchanged.
-          const w = written.indexOf(pagePath);
-          if (w >= 0) written.splice(w, 1);
-          else unchanged--;
-          next.delete(pagePath);
-        }
-        pageTasks.push({ rel, id: rec.id, knownHash: rec.hash, page: { ...(prev ? { prevHash: prev.hash } : {}), slugs: own } });
+        const own = Object.fromEntries(linkedNodes(nodeInput(rec)).flatMap((p) => (siteSlugsOf(p) ? [[nodeKey(p), siteSlugsOf(p)!]] : [])));
+        // A contested page is written whatever its digest says: the bytes on disk may be the other article's.
+        const prev = contested.has(pagePath) ? undefined : (next.get(pagePath) ?? intact.get(pagePath));
+        // Written above with the wrong slugs (or by another article): it no longer counts as written or unchanged.
+        unplace(pagePath);
+        pageTasks.push({ rel, id: rec.id, pagePath, firstSeen: rec.firstSeen, knownHash: rec.hash, page: { ...(prev ? { prevHash: prev.hash } : {}), slugs: own } });
       }
       await this.runTasks(pageTasks, (r) => {
         if (r.record) parsedAny.add(r.rel);
@@ -500,7 +578,7 @@ export class FolderBuilder {
         }
       }
       await this.runTasks(
-        [...missing.keys()].sort(byRel).map((rel) => ({ rel, id: records.get(rel)!.id, wantEntry: true })),
+        [...missing.keys()].sort(byRel).map((rel) => ({ rel, id: records.get(rel)!.id, firstSeen: records.get(rel)!.firstSeen, wantEntry: true })),
         (r) => {
           if (r.ioError) ioFail(r.ioError);
           if (r.record) parsedAny.add(r.rel);
@@ -602,7 +680,7 @@ export class FolderBuilder {
     if (!stateChanged) for (const [rel, r] of records) if (old!.articles[rel] !== r) stateChanged = true;
     this.manifest = next;
     if (stateChanged)
-      this.state = { format: 1, key: this.key, contentDir, articles: Object.fromEntries(records), nodes: nodeStates, ...(siteState ? { site: siteState } : {}), ...(tops ? { tops } : {}) };
+      this.state = { format: 3, key: this.key, contentDir, articles: Object.fromEntries(records), nodes: nodeStates, ...(siteState ? { site: siteState } : {}), ...(tops ? { tops } : {}) };
     this.unsaved = manifestChanged || stateChanged;
     if (options.persist !== false) this.persist();
     // Keep the entries that nodes list now, for the next build of a watch session.
@@ -620,6 +698,7 @@ export class FolderBuilder {
       drafts: sortedRecs.filter(([, r]) => r.kind === 'draft').map(([rel]) => rel),
       rejected: rejectedOf(sortedRecs),
       warnings: [...sortedRecs.flatMap(([, r]) => r.warnings), ...assetWarnings],
+      dateless: sortedRecs.flatMap(([rel, r]) => (r.dateSource && r.kind !== 'rejected' ? [{ file: rel, source: r.dateSource }] : [])),
       processed: parsedAny.size,
       fromCache: [...records.keys()].filter((rel) => !parsedNow.has(rel)).length,
       written: written.sort(byRel),

@@ -83,8 +83,10 @@ export async function readArticles(
   return result;
 }
 
-// Files this engine owns in an output folder; anything else there is left alone.
-const GENERATED = /(^|\/)(rss\.xml|atom\.xml|feed\.json|index\.html|feeds\.opml|[\w-]+\.xsl)$/;
+// Files this engine owns in an output folder; anything else there is left alone. Article pages may
+// sit at any `.html` path a permalink names (`old/b.html`, docs/feeds.md), so every `.html` file is
+// the engine's (the local build, src/build/folder.ts, deletes only what its manifest lists instead).
+const GENERATED = /(^|\/)(rss\.xml|atom\.xml|feed\.json|[^/]+\.html|feeds\.opml|[\w-]+\.xsl)$/;
 
 export interface SyncResult {
   written: string[];

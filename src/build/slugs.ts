@@ -1,4 +1,4 @@
-// What an article page is rendered from, besides its entry: the slugs of its category nodes. Light
+// What an article page is rendered from, besides its entry: the slugs of the nodes it links. Light
 // on purpose (no parser, no renderer), so a build that finds nothing changed loads none of them.
 import { entryNodes, slugify, type NodePath } from '../core/categories.js';
 import { digest } from './files.js';
@@ -14,10 +14,28 @@ export const ownSlugs = (p: NodePath): string[] =>
     return s;
   });
 
-/** Digest of the slugs of an article's nodes: with the entry's digest, all its page is rendered from. */
-export function slugSignature(categories: readonly (readonly string[])[], slugsOf: (p: NodePath) => readonly string[]): string {
-  return digest(JSON.stringify(entryNodes({ categories }).map(slugsOf)));
+/** What entryNodes reads of an entry, as kept in an article's record. */
+export type NodeInput = Parameters<typeof entryNodes>[0];
+
+/** The part of an entry (or record) that says which nodes list it: categories, tags with tag feeds, `feed: false`. */
+export function nodeInput(e: { categories?: readonly (readonly string[])[]; tags?: readonly string[]; tagFeeds?: boolean; unlisted?: boolean }): NodeInput {
+  return {
+    categories: e.categories ?? [],
+    ...(e.tagFeeds && e.tags?.length ? { tags: e.tags, tagFeeds: true } : {}),
+    ...(e.unlisted ? { unlisted: true } : {}),
+  };
 }
+
+/**
+ * Digest of the slugs of every node an article's page links (its categories' and, with tag feeds,
+ * its tags'): with the entry's digest, all its page is rendered from.
+ */
+export function slugSignature(e: NodeInput, slugsOf: (p: NodePath) => readonly string[] | undefined): string {
+  return digest(JSON.stringify(linkedNodes(e).map((p) => slugsOf(p) ?? null)));
+}
+
+/** The nodes an article's page links: those of entryNodes, even for an unlisted article (its page still shows its categories). */
+export const linkedNodes = (e: NodeInput): NodePath[] => entryNodes({ ...e, unlisted: false });
 
 /** Why an article over maxArticleBytes is rejected unread (the Lambda path says the same, publish.ts). */
 export function oversizeReason(size: number, max: number): string {

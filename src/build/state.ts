@@ -2,11 +2,15 @@
 // (keyed by the digest of its bytes, checked against its size, mtime and inode so unchanged files are
 // not even read), what each page and feed was rendered from, all under a key made of Syndic's code
 // and dependency versions and the settings. Any mismatch of that key discards the cache: the next
-// build is a cold one. The folder is safe to delete at any time.
+// build is a cold one. The folder is safe to delete at any time, with one thing lost: the first
+// time the build saw each article file (`firstSeen`), the date of an article without a readable
+// one, which survives a cache key change but not the deletion of the folder (the next build then
+// takes each file's mtime again).
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Entry } from '../core/entry.js';
+import { articlePagePath } from '../core/layout.js';
 import type { Settings } from '../core/settings.js';
 import { digest } from './files.js';
 
@@ -23,11 +27,23 @@ export interface ArticleRecord {
   kind: 'entry' | 'draft' | 'rejected';
   warnings: string[];
   error?: { reason: string; line?: number };
-  /** The result depends on the file's mtime (the upload-time fallback for a missing date). */
-  usesMtime?: boolean;
+  /**
+   * When a build first saw this file (ms since the epoch): its mtime at that build, kept from then
+   * on whatever its mtime becomes. It dates an article without a readable date (docs/feeds.md).
+   */
+  firstSeen: number;
+  /** Where the date came from when not the front matter (the build summary lists these). */
+  dateSource?: 'path' | 'first-seen';
   /** Published entries: what feeds and pages need to place it, and the digest of the whole entry. */
   date?: string;
   categories?: string[][];
+  /** With tag feeds on: its tags (each a node, entryNodes). */
+  tags?: string[];
+  tagFeeds?: true;
+  /** `feed: false`: a page, in no node. */
+  unlisted?: true;
+  /** Its page's file under the output (articlePagePathOf: a permalink may move it). */
+  page?: string;
   digest?: string;
   /** Digest of what its page was rendered from (entry and the slugs of its nodes). */
   pageDigest?: string;
@@ -36,7 +52,7 @@ export interface ArticleRecord {
 }
 
 export interface BuildState {
-  format: 1;
+  format: 3;
   /** Fingerprint of the code and settings the records were made with. */
   key: string;
   contentDir: string;
@@ -93,19 +109,24 @@ export function stateFile(cacheDir: string, outDir: string): string {
 // On disk each record is a tuple, its category lists shared in a table, and what can be derived is
 // left out (the id from the path, the entry digest from the bytes' digest): 10,000 records take
 // about 2 MB instead of 4.5 MB, and an unchanged rebuild spends its time mostly reading them.
-type SavedRecord = [size: number, mtimeMs: number, ino: number, readAt: number, hash: string, kind: 'e' | 'd' | 'r', more?: SavedMore];
+type SavedRecord = [size: number, mtimeMs: number, ino: number, readAt: number, hash: string, kind: 'e' | 'd' | 'r', firstSeen: number, more?: SavedMore];
 interface SavedMore {
   /** Date, index in the category table, and the slug signature of the page (entries). */
   d?: string;
   c?: number;
   s?: string;
-  m?: 1;
+  /** dateSource */
+  f?: 'path' | 'first-seen';
+  /** Tags (with tag feeds), unlisted, page path when not the default one. */
+  t?: string[];
+  u?: 1;
+  p?: string;
   w?: string[];
   e?: { reason: string; line?: number };
   a?: [string, string][];
 }
 interface SavedState extends Omit<BuildState, 'format' | 'articles'> {
-  format: 2;
+  format: 3;
   categories: string[][][];
   articles: Record<string, SavedRecord>;
 }
@@ -113,33 +134,56 @@ interface SavedState extends Omit<BuildState, 'format' | 'articles'> {
 const KINDS = { entry: 'e', draft: 'd', rejected: 'r' } as const;
 const KIND_OF = { e: 'entry', d: 'draft', r: 'rejected' } as const;
 
-/** The saved state if it was made with this key from this content folder, else null (a cold build). */
-export function loadState(file: string, key: string, contentDir: string, idOf: (rel: string) => string | null): BuildState | null {
-  let s: SavedState;
+function readSaved(file: string): SavedState | null {
   try {
-    s = JSON.parse(readFileSync(file, 'utf8')) as SavedState;
+    const s = JSON.parse(readFileSync(file, 'utf8')) as SavedState;
+    return s.format === 3 && s.articles && typeof s.articles === 'object' ? s : null;
   } catch {
     return null;
   }
-  if (s.format !== 2 || s.key !== key || s.contentDir !== contentDir || !s.articles || !s.nodes || !Array.isArray(s.categories)) return null;
+}
+
+/** The entry digest of a record: the bytes' digest, and the first-seen time when it dated the entry. */
+export const entryDigestOf = (hash: string, dateSource: ArticleRecord['dateSource'], firstSeen: number) => (dateSource === 'first-seen' ? `${hash}@${firstSeen}` : hash);
+
+/** The saved state if it was made with this key from this content folder, else null (a cold build). */
+export function loadState(file: string, key: string, contentDir: string, idOf: (rel: string) => string | null): BuildState | null {
+  const s = readSaved(file);
+  if (!s || s.key !== key || s.contentDir !== contentDir || !s.nodes || !Array.isArray(s.categories)) return null;
   const articles: Record<string, ArticleRecord> = {};
   for (const rel in s.articles) {
-    const [size, mtimeMs, ino, readAt, hash, kind, more = {}] = s.articles[rel]!;
+    const [size, mtimeMs, ino, readAt, hash, kind, firstSeen, more = {}] = s.articles[rel]!;
     const id = idOf(rel);
     if (id === null) continue;
-    const r: ArticleRecord = { id, size, mtimeMs, ino, readAt, hash, kind: KIND_OF[kind], warnings: more.w ?? [] };
-    if (more.m) r.usesMtime = true;
+    const r: ArticleRecord = { id, size, mtimeMs, ino, readAt, hash, kind: KIND_OF[kind], warnings: more.w ?? [], firstSeen };
+    if (more.f) r.dateSource = more.f;
     if (more.e) r.error = more.e;
     if (kind === 'e') {
       r.date = more.d;
       r.categories = s.categories[more.c ?? -1] ?? [];
-      r.digest = more.m ? `${hash}@${mtimeMs}` : hash;
+      if (more.t) {
+        r.tags = more.t;
+        r.tagFeeds = true;
+      }
+      if (more.u) r.unlisted = true;
+      if (more.p) r.page = more.p;
+      r.digest = entryDigestOf(hash, r.dateSource, firstSeen);
       if (more.s) r.pageDigest = `${r.digest}:${more.s}`;
       r.assets = more.a ?? [];
     }
     articles[rel] = r;
   }
-  return { format: 1, key: s.key, contentDir: s.contentDir, articles, nodes: s.nodes, ...(s.site ? { site: s.site } : {}), ...(s.tops ? { tops: s.tops } : {}) };
+  return { format: 3, key: s.key, contentDir: s.contentDir, articles, nodes: s.nodes, ...(s.site ? { site: s.site } : {}), ...(s.tops ? { tops: s.tops } : {}) };
+}
+
+/**
+ * The first-seen times of the saved state, whatever its key (a settings change or a new version of
+ * Syndic discards the records, never these), by path under this content folder.
+ */
+export function loadFirstSeen(file: string, contentDir: string): Map<string, number> {
+  const s = readSaved(file);
+  if (!s || s.contentDir !== contentDir) return new Map();
+  return new Map(Object.entries(s.articles).flatMap(([rel, r]) => (Array.isArray(r) && typeof r[6] === 'number' ? [[rel, r[6]] as [string, number]] : [])));
 }
 
 export function saveState(file: string, state: BuildState): void {
@@ -157,16 +201,19 @@ export function saveState(file: string, state: BuildState): void {
       more.c = c;
       // A page rendered from other bytes than the record's (changed during the build) is not saved as done.
       if (r.pageDigest?.startsWith(`${r.digest}:`)) more.s = r.pageDigest.slice(r.digest!.length + 1);
+      if (r.tagFeeds && r.tags) more.t = r.tags;
+      if (r.unlisted) more.u = 1;
+      if (r.page && r.page !== articlePagePath(r.id)) more.p = r.page;
       if (r.assets?.length) more.a = r.assets;
     }
-    if (r.usesMtime) more.m = 1;
+    if (r.dateSource) more.f = r.dateSource;
     if (r.warnings.length) more.w = r.warnings;
     if (r.error) more.e = r.error;
-    const saved: SavedRecord = [r.size, r.mtimeMs, r.ino, r.readAt, r.hash, KINDS[r.kind]];
+    const saved: SavedRecord = [r.size, r.mtimeMs, r.ino, r.readAt, r.hash, KINDS[r.kind], r.firstSeen];
     if (Object.keys(more).length) saved.push(more);
     articles[rel] = saved;
   }
-  const out: SavedState = { format: 2, key: state.key, contentDir: state.contentDir, categories: table, articles, nodes: state.nodes, ...(state.site ? { site: state.site } : {}), ...(state.tops ? { tops: state.tops } : {}) };
+  const out: SavedState = { format: 3, key: state.key, contentDir: state.contentDir, categories: table, articles, nodes: state.nodes, ...(state.site ? { site: state.site } : {}), ...(state.tops ? { tops: state.tops } : {}) };
   mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(out));

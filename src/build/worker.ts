@@ -37,7 +37,7 @@ parentPort!.on('message', (msg: { batch: number; reset: boolean; tasks: ArticleT
       if (r.entry && !t.wantEntry && !mayBeListed(r.entry)) delete r.entry;
       return r;
     } catch (e) {
-      return { rel: t.rel, same: false, stat: { size: 0, mtimeMs: 0, ino: 0, readAt: 0, hash: '' }, ioError: `${t.rel}: ${(e as Error).message}` };
+      return { rel: t.rel, same: false, stat: { size: 0, mtimeMs: 0, ino: 0, readAt: 0, hash: '', firstSeen: t.firstSeen ?? 0 }, ioError: `${t.rel}: ${(e as Error).message}` };
     }
   });
   parentPort!.postMessage({ batch: msg.batch, results });

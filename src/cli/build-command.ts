@@ -57,6 +57,14 @@ export function report(result: FolderBuildResult, outDir: string, log: Logger = 
       `${result.written.length} files written, ${result.unchanged} unchanged, ${result.deleted.length} removed ` +
       `in ${seconds(result.ms)} s (${result.processed} parsed, ${result.fromCache} from cache${result.assets ? `, ${result.assets} assets` : ''})`,
   );
+  if (result.dateless.length) {
+    const by = (source: string) => result.dateless.filter((d) => d.source === source).map((d) => d.file);
+    const parts = [
+      ...(by('path').length ? [`dated by their path: ${by('path').join(', ')}`] : []),
+      ...(by('first-seen').length ? [`dated by when Syndic first saw them: ${by('first-seen').join(', ')}`] : []),
+    ];
+    console.log(`${result.dateless.length} article${result.dateless.length === 1 ? '' : 's'} without a readable date (${parts.join('; ')})`);
+  }
   return result.rejected.length ? 1 : 0;
 }
 

@@ -1,102 +1,337 @@
-// `syndic`: the command-line shell over the same engine the Lambda function runs.
+// `syndic`: the command-line shell over the same engine the Lambda function runs. Parsing, help,
+// `help [command]`, `--version` and "did you mean" suggestions come from commander; every failure
+// becomes one line `error: <what>, <what to do>` and a documented exit code (EXIT in src/errors.ts):
+// 0 ok, 1 articles rejected, 2 usage or configuration, 3 I/O. `--debug` or SYNDIC_DEBUG=1 adds the stack.
+import { readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { loadSettings } from './config.js';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { FEED_FILES } from '../core/layout.js';
-import type { Settings } from '../core/settings.js';
-import { runBuild, type BuildCommandOptions } from './build-command.js';
-import { createServer, listen } from './serve.js';
+import { closest, isLoopbackUrl, type Settings } from '../core/settings.js';
+import { ConfigError, EXIT, IoError, SyndicError, UsageError } from '../errors.js';
 import { runStart } from './watch.js';
+import { runBuild } from './build-command.js';
+import { runCheck } from './check.js';
+import { CONFIG_FILE, loadConfig } from './config.js';
+import { runNew } from './new-command.js';
+import { createServer, listen } from './serve.js';
 
-const USAGE = `Usage: syndic <command> [options]
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-Commands:
-  build     Build every feed from a folder of articles into an output folder
-  start     build, then serve the output folder on http://127.0.0.1:8080
-  serve     Serve an already built output folder
-  rebuild   Rebuild state and feeds of an S3 bucket from its content/ (--bucket; the Lambda's rebuild)
-  upload    Put article files under content/ of an S3 bucket: syndic upload FILE... [--bucket B]
+// ---------------------------------------------------------------- option values
 
-Options:
-  --content DIR      articles folder (default: content)
-  --out DIR          output folder (default: public)
-  --site-url URL     absolute URL the site is served from (overrides cdk.json)
-  --feed-limit N     most items per feed (overrides cdk.json)
-  --config FILE      settings file (default: cdk.json, context key "syndic")
-  --port N           port for start/serve (default: 8080)
-  --host HOST        host for start/serve (default: 127.0.0.1)
-  --bucket NAME      S3 bucket for rebuild/upload (default: env SYNDIC_BUCKET, else syndic-dev)
-  --endpoint URL     S3 endpoint, e.g. the local server http://127.0.0.1:4569 (default: env
-                     AWS_ENDPOINT_URL_S3, else AWS)
-  --prefix P         key prefix for upload (default: content/)
-  --watch            start: rebuild on every change under the content folder and reload open pages
-  --allow-empty      build an empty site when the content folder is missing or holds no article
-  --cache-dir DIR    build cache (default: .syndic-cache; safe to delete)
-  -h, --help         this help
-`;
+function portNumber(raw: string): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || n > 65535) throw new InvalidArgumentError('expected a port number from 0 to 65535 (0 picks a free port).');
+  return n;
+}
 
-const OPTIONS = {
-  content: { type: 'string', default: 'content' },
-  out: { type: 'string', default: 'public' },
-  'site-url': { type: 'string' },
-  'feed-limit': { type: 'string' },
-  config: { type: 'string' },
-  port: { type: 'string', default: '8080' },
-  host: { type: 'string', default: '127.0.0.1' },
-  help: { type: 'boolean', short: 'h' },
-  bucket: { type: 'string' },
-  endpoint: { type: 'string' },
-  prefix: { type: 'string', default: 'content/' },
-  watch: { type: 'boolean' },
-  'allow-empty': { type: 'boolean' },
-  'cache-dir': { type: 'string' },
-} as const;
+function positiveInt(raw: string): string {
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1) throw new InvalidArgumentError('expected a positive integer.');
+  return raw;
+}
 
-export async function main(argv: string[]): Promise<number> {
-  let parsed;
+function keyValue(raw: string, previous: string[] = []): string[] {
+  if (!/^[^=]+=/.test(raw)) throw new InvalidArgumentError('expected KEY=VALUE, e.g. --set title="My feeds".');
+  return [...previous, raw];
+}
+
+function collect(raw: string, previous: string[] = []): string[] {
+  return [...previous, raw];
+}
+
+const FLAG_FOR: Record<string, string> = { siteUrl: '--site-url', feedLimit: '--feed-limit' };
+
+/** Settings from the config file, SYNDIC_* variables and this command's flags, in that order. */
+async function settingsFor(cmd: Command): Promise<Settings> {
+  const o = cmd.optsWithGlobals<{ config?: string; siteUrl?: string; feedLimit?: string; set?: string[] }>();
+  const flags: Record<string, unknown> = {};
+  for (const kv of o.set ?? []) {
+    const i = kv.indexOf('=');
+    flags[kv.slice(0, i).trim()] = kv.slice(i + 1);
+  }
+  if (o.siteUrl !== undefined) flags.siteUrl = o.siteUrl;
+  if (o.feedLimit !== undefined) flags.feedLimit = o.feedLimit;
+  const { settings } = await loadConfig(process.cwd(), {
+    ...(o.config !== undefined ? { configFile: o.config } : {}),
+    env: process.env,
+    flags,
+    flagName: (key) => FLAG_FOR[key] ?? `--set ${key}=…`,
+  });
+  return settings;
+}
+
+/** `--production`: a loopback siteUrl would publish feeds whose links reach nobody. */
+export function refuseLoopback(settings: Settings): void {
+  if (isLoopbackUrl(settings.siteUrl))
+    throw new ConfigError(
+      `siteUrl ${settings.siteUrl} is a loopback address and --production needs the public URL`,
+      `set siteUrl in ${CONFIG_FILE}, SYNDIC_SITE_URL or --site-url https://feeds.example.com`,
+    );
+}
+
+// ---------------------------------------------------------------- serving
+
+async function serveFolder(dir: string, port: number, host: string, rejected: boolean): Promise<never> {
+  const abs = path.resolve(dir);
+  const st = await stat(abs).catch(() => null);
+  if (!st?.isDirectory())
+    throw new UsageError(`output folder ${dir} ${st ? 'is not a folder' : 'does not exist'}, nothing to serve`, 'build it first with syndic build, or pass the built folder with --out DIR');
+  let url: string;
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    url = await listen(createServer(abs), port, host);
   } catch (e) {
-    console.error(`${(e as Error).message}\n\n${USAGE}`);
-    return 2;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new IoError(`port ${port} on ${host} is already in use`, 'stop the other server, or pick another port with --port N (--port 0 picks a free one)');
+    if (code === 'EACCES') throw new IoError(`port ${port} on ${host} needs privileges`, 'use a port above 1023 with --port N');
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UsageError(`cannot listen on host ${host} (${code})`, 'pass an address of this machine with --host, e.g. 127.0.0.1');
+    throw e;
   }
-  const { values, positionals } = parsed;
-  const command = positionals[0];
-  if (values.help || !command) {
-    console.log(USAGE);
-    return command || values.help ? 0 : 2;
-  }
-  const settings = await loadSettings(process.cwd(), {
-    siteUrl: values['site-url'],
-    feedLimit: values['feed-limit'],
-  }, values.config);
+  console.log(`\nServing ${abs} on ${url}/`);
+  for (const f of Object.values(FEED_FILES)) console.log(`  ${url}/${f}`);
+  console.log(`  ${url}/categories/<category>/.../rss.xml (one folder per category node)\nPress Ctrl+C to stop.`);
+  if (rejected) console.error('Some articles were rejected (see above); the others are served.');
+  return new Promise<never>(() => {}); // serve until interrupted
+}
 
-  const buildOptions: BuildCommandOptions = {
-    content: String(values.content),
-    out: String(values.out),
-    allowEmpty: values['allow-empty'],
-    ...(values['cache-dir'] !== undefined ? { cacheDir: values['cache-dir'] } : {}),
-    watch: values.watch,
-  };
-  switch (command) {
-    case 'build':
-      return runBuild(buildOptions, settings);
-    case 'start':
-      return runStart({ ...buildOptions, port: Number(values.port), host: String(values.host) }, settings);
-    case 'serve': {
-      const url = await listen(createServer(path.resolve(values.out)), Number(values.port), values.host);
-      console.log(`\nServing ${path.resolve(values.out)} on ${url}/`);
-      for (const f of Object.values(FEED_FILES)) console.log(`  ${url}/${f}`);
-      console.log(`  ${url}/categories/<category>/.../rss.xml (one folder per category node)\nPress Ctrl+C to stop.`);
-      return new Promise<number>(() => {}); // serve until interrupted
-    }
-    case 'rebuild':
-    case 'upload': {
+// ---------------------------------------------------------------- the program
+
+const examples = (lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+
+function settingsOptions(cmd: Command): Command {
+  return cmd
+    .option('--site-url <url>', 'absolute URL the site is served from (setting siteUrl)')
+    .option('--feed-limit <n>', 'most items per feed (setting feedLimit)', positiveInt)
+    .option('--set <key=value>', 'any other setting, e.g. --set timezone=Asia/Shanghai (repeatable)', keyValue);
+}
+
+function s3Options(cmd: Command): Command {
+  return cmd
+    .option('--bucket <name>', 'S3 bucket (default: $SYNDIC_BUCKET, else syndic-dev)')
+    .option('--endpoint <url>', 'S3 endpoint, e.g. the local server http://127.0.0.1:4569 (default: $AWS_ENDPOINT_URL_S3, else AWS)');
+}
+
+/** Builds the command tree; `done(code)` receives the exit code of the command that ran. */
+function program(done: (code: number) => void): Command {
+  const root = new Command('syndic')
+    .description('Markdown articles in, RSS 2.0, Atom 1.0 and JSON Feed 1.1 feeds and pages out: locally or on S3 + Lambda.')
+    .version(VERSION, '-v, --version', 'print the version')
+    .option('--config <file>', `settings file (default: ${CONFIG_FILE} in the current folder)`)
+    .option('--debug', 'print the stack of an error (also SYNDIC_DEBUG=1)')
+    .helpOption('-h, --help', 'show help')
+    .helpCommand(false)
+    .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
+    .showSuggestionAfterError(true)
+    // Commands throw instead of exiting, and print nothing themselves: report() writes one line.
+    .exitOverride()
+    .configureOutput({ outputError: () => {} })
+    .addHelpText(
+      'after',
+      `\nExit codes: 0 ok, 1 some articles were rejected, 2 usage or configuration error, 3 I/O error.` +
+        `\nSettings: ${CONFIG_FILE} < SYNDIC_* environment variables < flags. Run syndic help <command> for its options.\n` +
+        examples(['syndic new "Hello world" --category "Tech/Web/CSS"', 'syndic start', 'syndic build --production --site-url https://feeds.example.com']),
+    );
+
+  const content = () => new Option('--content <dir>', 'folder of articles').default('content');
+  const out = () => new Option('--out <dir>', 'output folder').default('public');
+  const allowEmpty = () => new Option('--allow-empty', 'accept a content folder without articles');
+  const cacheDir = () => new Option('--cache-dir <dir>', 'build cache (default: .syndic-cache; safe to delete, but it also keeps when each article without a date was first seen)');
+
+  settingsOptions(
+    root
+      .command('build')
+      .description('build every feed and page from a folder of articles into an output folder')
+      .addOption(content())
+      .addOption(out())
+      .addOption(allowEmpty())
+      .addOption(cacheDir())
+      .option('--production', 'refuse a loopback siteUrl (127.0.0.1, localhost, [::1])'),
+  )
+    .addHelpText('after', examples(['syndic build', 'syndic build --content articles --out site', 'syndic build --production --site-url https://feeds.example.com']))
+    .action(async (o: { content: string; out: string; allowEmpty?: boolean; cacheDir?: string; production?: boolean }, cmd: Command) => {
+      const settings = await settingsFor(cmd);
+      if (o.production) refuseLoopback(settings);
+      const options = { content: o.content, out: o.out, allowEmpty: !!o.allowEmpty, watch: false, ...(o.cacheDir !== undefined ? { cacheDir: o.cacheDir } : {}) };
+      done(await runBuild(options, settings));
+    });
+
+  settingsOptions(
+    root
+      .command('start')
+      .description('build, then serve the output folder on http://127.0.0.1:8080')
+      .addOption(content())
+      .addOption(out())
+      .addOption(allowEmpty())
+      .addOption(cacheDir())
+      .option('--port <n>', 'port (0 picks a free one)', portNumber, 8080)
+      .option('--host <host>', 'address to listen on', '127.0.0.1')
+      .option('--watch', 'rebuild when an article changes'),
+  )
+    .addHelpText('after', examples(['syndic start', 'syndic start --port 0', 'syndic start --watch --content articles']))
+    .action(async (o: { content: string; out: string; allowEmpty?: boolean; cacheDir?: string; port: number; host: string; watch?: boolean }, cmd: Command) => {
+      const settings = await settingsFor(cmd);
+      const options = { content: o.content, out: o.out, allowEmpty: !!o.allowEmpty, watch: !!o.watch, ...(o.cacheDir !== undefined ? { cacheDir: o.cacheDir } : {}) };
+      // --watch: build, serve, and rebuild + reload pages on every change (src/cli/watch.ts).
+      if (o.watch) return done(await runStart({ ...options, port: o.port, host: o.host }, settings));
+      const status = await runBuild(options, settings);
+      if (status >= EXIT.usage) return done(status); // the build failed (its error is printed): nothing to serve
+      await serveFolder(o.out, o.port, o.host, status !== 0);
+    });
+
+  root
+    .command('serve')
+    .description('serve an already built output folder')
+    .addOption(out())
+    .option('--port <n>', 'port (0 picks a free one)', portNumber, 8080)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .addHelpText('after', examples(['syndic serve', 'syndic serve --out site --port 3000']))
+    .action(async (o: { out: string; port: number; host: string }) => {
+      await serveFolder(o.out, o.port, o.host, false);
+    });
+
+  settingsOptions(
+    root
+      .command('new')
+      .description('write a new article, dated now in the configured time zone, into the content folder')
+      .argument('<title>', 'the article title (the file name is its slug)')
+      .option('--category <A/B/C>', 'category hierarchy, parent first (repeatable for several)', collect)
+      .option('--slug <name>', 'file name without .md (default: from the title)')
+      .addOption(content()),
+  )
+    .addHelpText('after', examples(['syndic new "Hello world"', 'syndic new "CSS grid in practice" --category "Tech/Web/CSS"', 'syndic new "你好" --slug hello --category 随笔']))
+    .action(async (title: string, o: { category?: string[]; slug?: string; content: string }, cmd: Command) => {
+      const settings = await settingsFor(cmd);
+      const file = await runNew({ title, categories: o.category ?? [], content: o.content, ...(o.slug !== undefined ? { slug: o.slug } : {}) }, settings);
+      console.log(`created ${file}\nEdit it, then run syndic check, or syndic start to see it in the feeds.`);
+      done(EXIT.ok);
+    });
+
+  settingsOptions(
+    root
+      .command('check')
+      .description('parse and clean every article as a build would, report, and write nothing')
+      .addOption(content())
+      .addOption(allowEmpty()),
+  )
+    .addHelpText('after', examples(['syndic check', 'syndic check --content articles']))
+    .action(async (o: { content: string; allowEmpty?: boolean }, cmd: Command) => {
+      done(await runCheck({ content: o.content, allowEmpty: !!o.allowEmpty }, await settingsFor(cmd)));
+    });
+
+  settingsOptions(s3Options(
+    root
+      .command('upload')
+      .description('put article files (or folders of them) under content/ of an S3 bucket, keeping their folders')
+      .argument('<files...>', 'article files or folders')
+      .option('--prefix <p>', 'key prefix', 'content/')
+      .addOption(new Option('--content <dir>', 'local content folder: a file inside keeps its path below it').default('content')),
+  ))
+    .addHelpText(
+      'after',
+      '\nKeys: a file inside the content folder keeps its path below it (content/2024/hello.md → content/2024/hello.md);' +
+        '\nelse a relative path inside the current folder is kept as typed (2024/hello.md → content/2024/hello.md);' +
+        '\nelse (absolute, or through ..) only the file name is kept.\n' +
+        examples(['syndic upload content/2024/hello.md --bucket my-bucket', 'syndic upload content --bucket my-bucket']),
+    )
+    .action(async (files: string[], o: Record<string, unknown>, cmd: Command) => {
       const { runS3Command } = await import('./s3-commands.js');
-      return runS3Command(command, positionals.slice(1), values, settings);
-    }
-    default:
-      console.error(`unknown command ${command}\n\n${USAGE}`);
-      return 2;
+      done(await runS3Command('upload', files, o, await settingsFor(cmd)));
+    });
+
+  settingsOptions(
+    s3Options(root.command('rebuild').description("rebuild state and feeds of an S3 bucket from its content/ (the Lambda function's rebuild)")).option(
+      '--state-machine <arn>',
+      'start and follow an execution of the deployed rebuild state machine (the RebuildStateMachineArn output; default: $SYNDIC_REBUILD_STATE_MACHINE) instead of rebuilding in this process',
+    ),
+  )
+    .addHelpText('after', examples(['syndic rebuild --bucket my-bucket --state-machine arn:aws:states:us-east-1:123456789012:stateMachine:Rebuild', 'syndic rebuild --bucket syndic-dev --endpoint http://127.0.0.1:4569']))
+    .action(async (o: Record<string, unknown>, cmd: Command) => {
+      const { runS3Command, runRemoteRebuild } = await import('./s3-commands.js');
+      const arn = (o.stateMachine as string | undefined) ?? process.env.SYNDIC_REBUILD_STATE_MACHINE;
+      done(arn ? await runRemoteRebuild(arn, o) : await runS3Command('rebuild', [], o, await settingsFor(cmd)));
+    });
+
+  settingsOptions(s3Options(root.command('reconcile').description('compare a bucket with its content/ and repair what differs')))
+    .addHelpText('after', examples(['syndic reconcile --bucket my-bucket']))
+    .action(async (o: Record<string, unknown>, cmd: Command) => {
+      const { runReconcile } = await import('./s3-commands.js');
+      done(await runReconcile(o, await settingsFor(cmd)));
+    });
+
+  root
+    .command('help')
+    .description('show help for a command')
+    .argument('[command]', 'the command')
+    .action((name: string | undefined) => {
+      if (name === undefined) {
+        root.outputHelp();
+        return done(EXIT.ok);
+      }
+      const cmd = root.commands.find((c) => c.name() === name);
+      if (!cmd) {
+        const near = closest(name, root.commands.map((c) => c.name()));
+        throw new UsageError(`unknown command ${name}`, near ? `did you mean ${near}?` : 'run syndic help for the list');
+      }
+      cmd.outputHelp();
+      done(EXIT.ok);
+    });
+
+  // A command's error says which command failed.
+  for (const cmd of root.commands)
+    cmd.exitOverride((err) => {
+      throw Object.assign(err, { command: cmd.name() });
+    });
+  return root;
+}
+
+// ---------------------------------------------------------------- errors
+
+const DEBUG = /^(1|true)$/i;
+
+/** Prints an error as one line (and the stack with --debug); returns the exit code. */
+function report(e: unknown, debug: boolean): number {
+  if (e instanceof CommanderError) {
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return EXIT.ok;
+    if (e.code === 'commander.help') return e.exitCode === 0 ? EXIT.ok : EXIT.usage; // `syndic` alone
+    const [first = '', ...rest] = e.message.replace(/^error: /, '').split('\n');
+    const near = /\(Did you mean (.+)\?\)/.exec(rest.join(' '));
+    const command = (e as { command?: string }).command;
+    const help = command ? `syndic ${command} --help` : 'syndic --help';
+    console.error(`error: ${first.replace(/\.$/, '')}${command ? ` (syndic ${command})` : ''}, ${near ? `did you mean ${near[1]}?` : `see ${help}`}`);
+    return EXIT.usage;
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  let code: number;
+  let line: string;
+  if (err instanceof SyndicError) {
+    code = err.exitCode;
+    line = `${err.message}${err.hint ? `, ${err.hint}` : ''}`;
+  } else if (typeof (err as NodeJS.ErrnoException).code === 'string' && /^E[A-Z_]+$/.test((err as NodeJS.ErrnoException).code!)) {
+    code = EXIT.io; // a file system or network error
+    const network = /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)$/.test((err as NodeJS.ErrnoException).code!);
+    line = `${err.message}, ${network ? 'check --endpoint and the network' : 'check the path, its permissions and free space'}`;
+  } else if ('$metadata' in err) {
+    code = EXIT.io; // an AWS SDK error: the bucket, the endpoint or the credentials
+    line = `${err.name}: ${err.message}, check --bucket, --endpoint and the AWS credentials`;
+  } else {
+    code = 1;
+    line = `${err.message} (unexpected), run again with --debug and report the stack`;
+  }
+  console.error(`error: ${line.replace(/\s*\n\s*/g, ' ')}`);
+  if (debug && err.stack) console.error(err.stack);
+  return code;
+}
+
+/** Runs one command line; returns its exit code (a server keeps the promise pending until interrupted). */
+export async function main(argv: string[]): Promise<number> {
+  const debug = argv.includes('--debug') || DEBUG.test(process.env.SYNDIC_DEBUG ?? '');
+  // The SDK warns that its releases after January 2027 need Node 22; this package supports Node 20.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  let code: number = EXIT.ok;
+  try {
+    await program((c) => (code = c)).parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (e) {
+    return report(e, debug);
   }
 }

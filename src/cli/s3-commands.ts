@@ -1,7 +1,8 @@
-// The S3 side of the CLI: `syndic rebuild`, `syndic upload`.
-import { readFile } from 'node:fs/promises';
+// The S3 side of the CLI: `syndic rebuild`, `syndic reconcile`, `syndic upload`.
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { CONTENT_PREFIX } from '../core/layout.js';
+import { UsageError } from '../errors.js';
+import { articleIdFromPath, CONTENT_PREFIX } from '../core/layout.js';
 import type { Settings } from '../core/settings.js';
 import type { Logger } from '../log.js';
 import { mapLimit } from '../build/publish.js';
@@ -22,16 +23,81 @@ function storeFrom(values: Record<string, unknown>): S3Store {
   return new S3Store(createS3Client(endpoint ? { endpoint } : {}), bucket);
 }
 
+/**
+ * The key of an uploaded file, so that an article keeps its id (the path below content/):
+ *  1. a file inside the content folder: the prefix + its path below that folder
+ *     (`content/2024/hello.md` → `content/2024/hello.md`);
+ *  2. else a relative path that stays inside the current folder: the prefix + that path as typed
+ *     (`2024/hello.md` → `content/2024/hello.md`);
+ *  3. else (an absolute path elsewhere, or one through `..`): the prefix + the file name.
+ */
+export function uploadKey(file: string, opts: { cwd: string; contentDir: string; prefix: string }): string {
+  const abs = path.resolve(opts.cwd, file);
+  const below = (root: string) => {
+    const rel = path.relative(path.resolve(opts.cwd, root), abs);
+    return rel && !rel.startsWith('..' + path.sep) && rel !== '..' && !path.isAbsolute(rel) ? rel : null;
+  };
+  const rel = below(opts.contentDir) ?? (path.isAbsolute(file) ? null : below('.')) ?? path.basename(abs);
+  return opts.prefix + rel.split(path.sep).join('/');
+}
+
+/** The files named on the command line, a folder standing for every article file below it. */
+async function expandFiles(args: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const arg of args) {
+    let st;
+    try {
+      st = await stat(arg);
+    } catch {
+      throw new UsageError(`${arg} does not exist`, 'name article files or folders to upload');
+    }
+    if (!st.isDirectory()) {
+      out.push(arg);
+      continue;
+    }
+    const names = (await readdir(arg, { recursive: true })).filter((rel) => articleIdFromPath(rel.split(path.sep).join('/')) !== null).sort();
+    const files = names.map((rel) => path.join(arg, rel));
+    const isFile = await mapLimit(files, 16, async (f) => (await stat(f)).isFile());
+    const found = files.filter((_, i) => isFile[i]);
+    out.push(...found);
+  }
+  return out;
+}
+
+/** `syndic reconcile --bucket B`: the scheduled repair, run by hand (finishes what unfinished invocations left). */
+export async function runReconcile(values: Record<string, unknown>, settings: Settings): Promise<number> {
+  const store = storeFrom(values);
+  const { reconcile } = await import('../lambda/reconcile.js');
+  const r = await reconcile({ store, settings, log: stderrLogger });
+  console.log(
+    `reconciled ${store.name}: ${r.markers} unfinished invocations, ${r.keys} keys redone (${r.failed} failed), ` +
+      `public/: ${r.written} written, ${r.deleted} removed${r.young ? `; ${r.young} markers younger than 15 minutes left for their invocations` : ''}`,
+  );
+  return r.failed ? 1 : 0;
+}
+
+/**
+ * `syndic rebuild --state-machine ARN`: starts an execution of the deployed rebuild state machine
+ * (Distributed Map over content/, then the reduce) and prints its progress until it ends.
+ */
+export async function runRemoteRebuild(stateMachineArn: string, values: Record<string, unknown>): Promise<number> {
+  const { formatProgress, startAndFollowRebuild } = await import('./rebuild-execution.js');
+  const bucket = (values.bucket as string | undefined) ?? process.env.SYNDIC_BUCKET ?? DEV_BUCKET;
+  const outcome = await startAndFollowRebuild({ stateMachineArn, bucket, onProgress: (p) => process.stderr.write(`${formatProgress(p)}\n`) });
+  console.log(`rebuild ${outcome.executionArn}: ${outcome.status}`);
+  return outcome.status === 'SUCCEEDED' ? 0 : 3;
+}
+
 export async function runS3Command(command: string, files: string[], values: Record<string, unknown>, settings: Settings): Promise<number> {
   const store = storeFrom(values);
   if (command === 'upload') {
-    if (files.length === 0) {
-      console.error('usage: syndic upload FILE... [--bucket B] [--endpoint URL] [--prefix content/]');
-      return 2;
-    }
+    if (files.length === 0) throw new UsageError('syndic upload needs at least one file', 'e.g. syndic upload content/2024/hello.md --bucket B');
     const prefix = String(values.prefix ?? CONTENT_PREFIX);
-    await mapLimit(files, 8, async (file) => {
-      const key = prefix + path.basename(file);
+    const contentDir = String(values.content ?? 'content');
+    const all = await expandFiles(files);
+    if (all.length === 0) throw new UsageError(`no article files (.md, .markdown, .html) in ${files.join(', ')}`, 'name article files or folders to upload');
+    await mapLimit(all, 8, async (file) => {
+      const key = uploadKey(file, { cwd: process.cwd(), contentDir, prefix });
       await store.put(key, await readFile(file), { contentType: 'text/markdown; charset=utf-8' });
       console.log(`uploaded ${file} → ${store.name}/${key}`);
     });

@@ -1,7 +1,8 @@
 // Article bytes → Article, or an ArticleError naming the file, the line where known, and the reason.
 import matter from 'gray-matter';
 import yaml from 'js-yaml';
-import { parseDate } from './dates.js';
+import { dateFromPath, parseDate, type DateSource } from './dates.js';
+import { locate, PermalinkError, type Location } from './permalinks.js';
 import type { Settings } from './settings.js';
 import { toPlainText } from './text.js';
 
@@ -22,6 +23,24 @@ export interface Article {
   html: string;
   /** `draft: true` or `published: false`: parsed and checked, but kept out of every feed. */
   draft: boolean;
+  /** `feed: false`: the page is published, but no feed and no listing shows the article. */
+  unlisted?: boolean;
+  /** The item id the article sets (`guid:` or `id:`), absolute; feeds use the URL otherwise. */
+  guid?: string;
+  /** Where the page is published (permalinks.ts); the default when absent. */
+  location?: Location;
+  /** Podcast-style attachments (`enclosures:`). */
+  enclosures?: Enclosure[];
+}
+
+export interface Enclosure {
+  /** Absolute http(s) URL. */
+  url: string;
+  /** MIME type (`audio/mpeg`). */
+  type: string;
+  /** Size in bytes; 0 when unknown. */
+  length: number;
+  title?: string;
 }
 
 export class ArticleError extends Error {
@@ -40,13 +59,19 @@ export interface ParseInput {
   /** Name shown in errors and warnings (the file path or the object key). */
   file: string;
   bytes: Uint8Array;
-  /** When the article was uploaded (mtime, S3 LastModified): the fallback for a missing date. */
+  /**
+   * The first time Syndic saw the article: the S3 engine keeps it in the article's record, the local
+   * build in its cache. The last fallback for a missing date, after a date in the path; never a time
+   * that changes when the same bytes are copied or uploaded again.
+   */
   uploadedAt: Date;
 }
 
 export interface ParseResult {
   article: Article;
   warnings: string[];
+  /** Where the date came from: the build summary reports articles not dated by their front matter. */
+  dateSource: DateSource;
 }
 
 /** Byte offset of the first malformed UTF-8 sequence, or -1. */
@@ -115,6 +140,35 @@ function firstString(data: Record<string, unknown>, keys: string[]): string | un
   return undefined;
 }
 
+const MIME = /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+(?:\s*;\s*[a-z0-9!#$&^_.+-]+=(?:"[^"]*"|[a-z0-9!#$&^_.+-]+))*$/i;
+
+/** `enclosures:` — a list of {url, type, length, title}, or one such map (`enclosure:`). */
+function readEnclosures(v: unknown, file: string): Enclosure[] {
+  if (v === undefined || v === null) return [];
+  const list = Array.isArray(v) ? v : [v];
+  return list.map((raw, i) => {
+    const where = `enclosure ${i + 1}`;
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new ArticleError(file, `${where}: expected a map with url, type and length`);
+    const o = raw as Record<string, unknown>;
+    const url = asString(o.url)?.trim() ?? '';
+    let u: URL | undefined;
+    try {
+      u = new URL(url);
+    } catch {
+      // reported below
+    }
+    if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) throw new ArticleError(file, `${where}: url ${JSON.stringify(url)} is not an absolute http(s) URL`);
+    const type = asString(o.type ?? o.mime_type)?.trim() ?? '';
+    if (!MIME.test(type)) throw new ArticleError(file, `${where}: type ${JSON.stringify(type)} is not a MIME type such as audio/mpeg`);
+    const lengthRaw = o.length ?? o.size ?? o.size_in_bytes ?? 0;
+    const length = typeof lengthRaw === 'string' && /^\d+$/.test(lengthRaw.trim()) ? Number(lengthRaw) : lengthRaw;
+    if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0)
+      throw new ArticleError(file, `${where}: length ${JSON.stringify(lengthRaw)} is not a size in bytes (0 when unknown)`);
+    const title = toPlainText(asString(o.title) ?? '');
+    return { url: u.href, type, length, ...(title ? { title } : {}) };
+  });
+}
+
 /** The number of distinct category nodes an article is filed under (a hierarchy of 3 is 3 nodes). */
 export function countCategoryNodes(paths: string[][]): number {
   const nodes = new Set<string>();
@@ -164,11 +218,20 @@ export function parseArticle(input: ParseInput, settings: Settings, renderBody: 
   if (!title) throw new ArticleError(file, 'missing title: front matter needs a non-empty `title`');
 
   const warnings: string[] = [];
+  let dateSource: DateSource = 'front-matter';
   let date = parseDate(data.date, settings.timezone);
   if (!date) {
-    date = input.uploadedAt;
     const why = data.date === undefined ? 'no date' : `unreadable date ${JSON.stringify(data.date)}`;
-    warnings.push(`${file}: ${why}; using the upload time ${date.toISOString()}`);
+    const fromPath = dateFromPath(input.id, settings.timezone);
+    if (fromPath) {
+      date = fromPath;
+      dateSource = 'path';
+      warnings.push(`${file}: ${why}; using the date in its path, ${date.toISOString()}`);
+    } else {
+      date = input.uploadedAt;
+      dateSource = 'first-seen';
+      warnings.push(`${file}: ${why}; using the first time Syndic saw it, ${date.toISOString()}`);
+    }
   }
   const updatedRaw = data.updated ?? data.lastmod ?? data.modified;
   let updated = parseDate(updatedRaw, settings.timezone);
@@ -180,8 +243,37 @@ export function parseArticle(input: ParseInput, settings: Settings, renderBody: 
   if (nodes > settings.maxCategories)
     throw new ArticleError(file, `too many categories: ${nodes} category nodes, the limit is ${settings.maxCategories} (maxCategories)`);
 
+  const unlisted = data.feed === false || data.feed === 'false';
+  let guid: string | undefined;
+  const rawGuid = firstString(data, ['guid', 'id']);
+  if (rawGuid !== undefined) {
+    if (rawGuid.startsWith('/')) {
+      let path = rawGuid;
+      try {
+        path = decodeURI(rawGuid);
+      } catch {
+        // Not %-encoded: encoded below as written.
+      }
+      guid = settings.siteUrl + encodeURI(path);
+    }
+    else if (/^[a-z][a-z0-9+.-]*:\S+$/i.test(rawGuid)) guid = rawGuid;
+    else throw new ArticleError(file, `guid ${JSON.stringify(rawGuid)} is not an absolute URI (https://…, urn:…, tag:…) or a path from the site root`);
+  }
+  const enclosures = readEnclosures(data.enclosures ?? data.enclosure, file);
+
   const author = toPlainText(asString(data.author) ?? (typeof data.author === 'object' && data.author ? asString((data.author as Record<string, unknown>).name) ?? '' : ''));
   const description = toPlainText(firstString(data, ['description', 'excerpt', 'summary']) ?? '');
+
+  const slug = firstString(data, ['slug']);
+  const ownPermalink = firstString(data, ['permalink', 'url']);
+  let location: Location | undefined;
+  try {
+    if (ownPermalink !== undefined || settings.permalink)
+      location = locate({ id: input.id, title, date: date.toISOString(), ...(slug ? { slug } : {}), ...(ownPermalink !== undefined ? { permalink: ownPermalink } : {}) }, settings);
+  } catch (e) {
+    if (e instanceof PermalinkError) throw new ArticleError(file, e.message);
+    throw e;
+  }
 
   return {
     article: {
@@ -196,7 +288,12 @@ export function parseArticle(input: ParseInput, settings: Settings, renderBody: 
       ...(description ? { description } : {}),
       html: renderBody(parsed.content),
       draft: data.draft === true || data.draft === 'true' || data.published === false || data.published === 'false',
+      ...(unlisted ? { unlisted } : {}),
+      ...(guid ? { guid } : {}),
+      ...(location ? { location } : {}),
+      ...(enclosures.length ? { enclosures } : {}),
     },
     warnings,
+    dateSource,
   };
 }

@@ -8,11 +8,27 @@ export type NodePath = readonly string[];
 export const nodeKey = (path: NodePath): string => JSON.stringify(path);
 
 /**
- * Every node an entry belongs to, parents first, the site ([]) included: the one place that says
- * which feeds list an article (the full build, the incremental engine and the rebuild all ask here).
+ * The first segment of a tag node's path: `[TAG_NODE, 'rust']` is the node of the tag `rust`. It
+ * starts with U+0001, which no category name can hold (names pass through toPlainText, which drops
+ * every XML-invalid character), so a tag node can never be taken for a category node.
  */
-export function entryNodes(entry: { categories: readonly (readonly string[])[] }): NodePath[] {
-  return nodesOf(entry.categories);
+export const TAG_NODE = '\u0001tag';
+
+export const isTagNode = (path: NodePath): boolean => path.length === 2 && path[0] === TAG_NODE;
+
+/** How pages, feed titles and feeds.opml name a node: `金融 › 新浪财经` for a category, `#rust` for a tag. */
+export const nodeLabel = (path: NodePath): string => (isTagNode(path) ? `#${path[1]}` : path.join(' › '));
+
+/**
+ * Every node an entry belongs to, parents first, the site ([]) included, then its tags' nodes when
+ * it has tag feeds: the one place that says which feeds list an entry (the full build, the
+ * incremental engine and the rebuild all ask here). An unlisted entry (`feed: false`) is in none.
+ */
+export function entryNodes(entry: { categories: readonly (readonly string[])[]; tags?: readonly string[]; tagFeeds?: boolean; unlisted?: boolean }): NodePath[] {
+  if (entry.unlisted) return [];
+  const nodes = nodesOf(entry.categories);
+  if (entry.tagFeeds) for (const t of new Set(entry.tags ?? [])) nodes.push([TAG_NODE, t]);
+  return nodes;
 }
 
 /** Every node an article with these hierarchies belongs to, parents first, root ([]) included. */
@@ -67,18 +83,19 @@ export function assignSlugPaths(nodes: readonly NodePath[]): Map<string, string[
   const out = new Map<string, string[]>();
   const sorted = [...nodes].sort((a, b) => a.length - b.length);
   for (const n of sorted) {
-    if (n.length === 0) {
-      out.set(nodeKey(n), []);
+    if (n.length === 0 || (n.length === 1 && n[0] === TAG_NODE)) {
+      out.set(nodeKey(n), [...n]);
       continue;
     }
-    const parentSlugs = out.get(nodeKey(n.slice(0, -1))) ?? [];
+    const parentSlugs = out.get(nodeKey(n.slice(0, -1))) ?? (n[0] === TAG_NODE ? [TAG_NODE] : []);
     const slug = slugsByParent.get(nodeKey(n.slice(0, -1)))!.get(n[n.length - 1]!)!;
     out.set(nodeKey(n), [...parentSlugs, slug]);
   }
   return out;
 }
 
-/** The folder of a node's feeds relative to the public root: '' for the site, else `categories/a/b/`. */
+/** The folder of a node's feeds relative to the public root: '' for the site, `categories/a/b/`, `tags/t/`. */
 export function nodeDir(slugs: readonly string[]): string {
+  if (slugs[0] === TAG_NODE) return `tags/${slugs.slice(1).join('/')}/`;
   return slugs.length ? `categories/${slugs.join('/')}/` : '';
 }

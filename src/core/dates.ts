@@ -47,3 +47,50 @@ export function parseDate(raw: unknown, timeZone: string): Date | null {
   ms = naive - zoneOffset(ms, timeZone);
   return new Date(ms);
 }
+
+/** Where an article's date came from, in the order Syndic tries them. */
+export type DateSource = 'front-matter' | 'path' | 'first-seen';
+
+const PATH_DAY = /^(\d{4})-(\d{1,2})-(\d{1,2})(?=$|[-_. ])/;
+const YEAR = /^\d{4}$/;
+const MONTH_OR_DAY = /^\d{1,2}$/;
+
+/**
+ * The date written in an article's path (its id: the path under content/ without the extension),
+ * as midnight in the site's zone, or null. Tried in this order:
+ * 1. the file name starts with a date: `2022-04-02-title`, `2022-04-02_title`, `2022-04-02`;
+ * 2. the last run of folders `YYYY/MM/DD`: `2022/04/02/title`, `2022/4/2/x/title`;
+ * 3. the last folder whose name starts with a date: `2022-04-02/title`.
+ * Impossible dates (`2022-02-30`) are not dates.
+ */
+export function dateFromPath(id: string, timeZone: string): Date | null {
+  const segs = id.split('/');
+  const day = (y: string, m: string, d: string) => parseDate(`${y}-${m}-${d}`, timeZone);
+  const name = PATH_DAY.exec(segs[segs.length - 1] ?? '');
+  if (name) {
+    const d = day(name[1]!, name[2]!, name[3]!);
+    if (d) return d;
+  }
+  const folders = segs.slice(0, -1);
+  for (let i = folders.length - 3; i >= 0; i--) {
+    const [y, m, d] = folders.slice(i, i + 3) as [string, string, string];
+    if (YEAR.test(y) && MONTH_OR_DAY.test(m) && MONTH_OR_DAY.test(d)) {
+      const found = day(y, m, d);
+      if (found) return found;
+    }
+  }
+  for (let i = folders.length - 1; i >= 0; i--) {
+    const m = PATH_DAY.exec(folders[i]!);
+    const found = m && day(m[1]!, m[2]!, m[3]!);
+    if (found) return found;
+  }
+  return null;
+}
+
+/** The calendar fields of an instant in a zone (for permalink patterns), zero-padded. */
+export function zonedParts(date: Date, timeZone: string): { year: string; month: string; day: string; hour: string; minute: string; second: string } {
+  const p: Record<string, number> = {};
+  for (const part of formatter(timeZone).formatToParts(date)) if (part.type !== 'literal') p[part.type] = Number(part.value);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return { year: String(p.year).padStart(4, '0'), month: two(p.month!), day: two(p.day!), hour: two(p.hour! % 24), minute: two(p.minute!), second: two(p.second!) };
+}

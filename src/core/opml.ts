@@ -1,6 +1,7 @@
 // OPML 2.0 subscription list: every node's RSS feed, grouped by the category tree, so a reader can
 // import them all at once. RSS only: readers that import one outline per format subscribe twice.
 // No dateCreated: the file changes only when the set of feeds does.
+import { isTagNode, nodeLabel } from './categories.js';
 import type { PageNode } from './pages.js';
 import { escapeHtml, stripXmlInvalid } from './text.js';
 
@@ -17,7 +18,7 @@ export interface OpmlInput {
 
 /** A feed: `text` names it inside its folder (its category path), `title` is the feed's own title. */
 function feedOutline(n: PageNode, siteTitle: string, indent: string): string {
-  const text = n.path.length ? n.path.join(' › ') : siteTitle;
+  const text = n.path.length ? nodeLabel(n.path) : siteTitle;
   return `${indent}<outline type="rss" version="RSS2" text="${attr(text)}" title="${attr(n.feeds.title)}" xmlUrl="${attr(n.feeds.feedUrls.rss)}" htmlUrl="${attr(n.url)}"/>`;
 }
 
@@ -43,9 +44,12 @@ export function renderOpml(p: OpmlInput): string {
     ];
   };
   const root = p.nodes.find((n) => n.path.length === 0);
+  // Tag feeds (settings.tagFeeds) go in a folder of their own, after the categories.
+  const tags = p.nodes.filter((n) => isTagNode(n.path));
   const lines = [
     ...(root ? [feedOutline(root, p.title, '    ')] : []),
     ...(children.get(keyOf([])) ?? []).flatMap((n) => render(n, 2)),
+    ...(tags.length ? ['    <outline text="Tags" title="Tags">', ...tags.map((n) => feedOutline(n, p.title, '      ')), '    </outline>'] : []),
   ];
   return `<?xml version="1.0" encoding="utf-8"?>
 <opml version="2.0">

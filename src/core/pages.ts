@@ -2,9 +2,9 @@
 // plain data (site.ts computes URLs and feed links), so a page depends only on what it is given.
 // Every text from an article or the settings goes through escapeHtml; the one exception is
 // entry.contentHtml, which clean.ts has already sanitized. No JavaScript, and a CSP that forbids it.
-import type { NodePath } from './categories.js';
+import { isTagNode, type NodePath } from './categories.js';
 import type { Entry } from './entry.js';
-import type { FeedMeta } from './feeds.js';
+import type { FeedMeta } from './feeds/index.js';
 import type { Settings } from './settings.js';
 import { escapeHtml } from './text.js';
 
@@ -189,6 +189,14 @@ export interface IndexPageInput {
   nodes: readonly PageNode[];
 }
 
+/** The tags that have feeds, each with its count and feed links. */
+function tagList(nodes: readonly PageNode[]): string {
+  const tags = nodes.filter((n) => isTagNode(n.path));
+  if (!tags.length) return '';
+  const items = tags.map((n) => `<li><a href="${esc(n.url)}">#${esc(n.path[1]!)}</a> <span class="count">(${n.count})</span> ${smallFeedLinks(n.feeds)}</li>`);
+  return `\n<section>\n<h2>Tags</h2>\n<ul class="tree">\n${items.join('\n')}\n</ul>\n</section>`;
+}
+
 export function renderIndexPage(p: IndexPageInput): string {
   const { settings } = p;
   const tree = nodeTree(p.nodes, []);
@@ -199,7 +207,7 @@ ${subscribeLinks(p.feeds)}
 <section>
 <h2>Categories</h2>
 ${tree || '<p class="muted">No categories yet.</p>'}
-</section>
+</section>${tagList(p.nodes)}
 <section>
 <h2>Newest articles</h2>
 ${entryList(p.entries, settings)}
@@ -224,6 +232,8 @@ export interface CategoryPageInput {
   siteFeeds: FeedLinks;
   url: string;
   path: NodePath;
+  /** How the node is named in text (nodeLabel): `a › b`, or `#tag`. */
+  label?: string;
   /** The home page and every ancestor, outermost first. */
   crumbs: readonly Crumb[];
   feeds: FeedLinks;
@@ -238,10 +248,12 @@ export function renderCategoryPage(p: CategoryPageInput): string {
   const name = p.path[p.path.length - 1] ?? settings.title;
   const crumbs = p.crumbs.map((c) => `<a href="${esc(c.url)}">${esc(c.name)}</a>`);
   const tree = nodeTree(p.descendants, p.path);
+  const label = p.label ?? p.path.join(' › ');
   const shown = p.entries.length < p.count ? ` The feeds carry the newest ${p.entries.length}.` : '';
-  const body = `<nav class="crumbs" aria-label="Breadcrumb">${[...crumbs, `<span aria-current="page">${esc(name)}</span>`].join(' › ')}</nav>
-<h1>${esc(name)}</h1>
-<p class="muted">${plural(p.count)} in ${esc(p.path.join(' › '))}.${shown}</p>
+  const where = isTagNode(p.path) ? `tagged ${esc(name)}` : `in ${esc(label)}`;
+  const body = `<nav class="crumbs" aria-label="Breadcrumb">${[...crumbs, `<span aria-current="page">${esc(isTagNode(p.path) ? label : name)}</span>`].join(' › ')}</nav>
+<h1>${esc(isTagNode(p.path) ? label : name)}</h1>
+<p class="muted">${plural(p.count)} ${where}.${shown}</p>
 ${subscribeLinks(p.feeds)}${tree ? `\n<section>\n<h2>Subcategories</h2>\n${tree}\n</section>` : ''}
 <section>
 <h2>Newest articles</h2>
@@ -250,8 +262,8 @@ ${entryList(p.entries, settings)}
 ${footer(settings, p.siteFeeds, p.opmlUrl)}`;
   return layout({
     settings,
-    title: `${p.path.join(' › ')} — ${settings.title}`,
-    description: `${settings.description} · ${p.path.join(' › ')}`,
+    title: `${label} — ${settings.title}`,
+    description: `${settings.description} · ${label}`,
     canonical: p.url,
     homeUrl: p.homeUrl,
     feeds: p.feeds,
@@ -268,6 +280,8 @@ export interface ArticlePageInput {
   entry: Entry;
   /** One list of links per category hierarchy of the entry, outermost first. */
   categories: readonly (readonly Crumb[])[];
+  /** With tag feeds: each tag and its page. */
+  tagLinks?: readonly Crumb[];
 }
 
 export function renderArticlePage(p: ArticlePageInput): string {
@@ -280,7 +294,11 @@ export function renderArticlePage(p: ArticlePageInput): string {
         .map((h) => `<li>${h.map((c) => `<a href="${esc(c.url)}">${esc(c.name)}</a>`).join(' › ')}</li>`)
         .join('')}</ul>`
     : '';
-  const tags = e.tags.length ? `\n<p class="meta">Tags: ${e.tags.map(esc).join(', ')}</p>` : '';
+  const tags = p.tagLinks?.length
+    ? `\n<p class="meta">Tags: ${p.tagLinks.map((t) => `<a href="${esc(t.url)}">${esc(t.name)}</a>`).join(', ')}</p>`
+    : e.tags.length
+      ? `\n<p class="meta">Tags: ${e.tags.map(esc).join(', ')}</p>`
+      : '';
   const cover = e.image ? `\n<img class="cover" src="${esc(e.image.url)}" alt="" referrerpolicy="no-referrer">` : '';
   const body = `<article>
 <h1>${esc(e.title)}</h1>

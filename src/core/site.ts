@@ -1,8 +1,8 @@
 // Plans the public files: which feeds (and, later, pages) exist for a set of entries, and their bytes.
 // Pure: the same entries and settings always give the same files.
-import { assignSlugPaths, entryNodes, nodeDir, nodeKey, type NodePath } from './categories.js';
+import { assignSlugPaths, entryNodes, isTagNode, nodeDir, nodeKey, nodeLabel, TAG_NODE, type NodePath } from './categories.js';
 import { compareEntries, type Entry } from './entry.js';
-import { renderFeeds, type FeedMeta } from './feeds.js';
+import { renderFeeds, type FeedMeta } from './feeds/index.js';
 import { articlePagePath, FEED_FILES } from './layout.js';
 import { renderOpml } from './opml.js';
 import { renderArticlePage, renderCategoryPage, renderIndexPage, type Crumb, type FeedLinks, type PageNode } from './pages.js';
@@ -45,17 +45,25 @@ export function nodeUrl(settings: Settings, slugs: readonly string[]): string {
   return `${settings.siteUrl}/${nodeDir(slugs).split('/').map(encodeURIComponent).join('/')}`;
 }
 
+/** A feed image setting as a URL: absolute as written, or a path from the site root. */
+const siteLink = (settings: Settings, link: string) => (link.startsWith('/') ? settings.siteUrl + link : link);
+
 export function feedMeta(node: Pick<SiteNode, 'path' | 'slugs'>, settings: Settings): FeedMeta {
   const base = nodeUrl(settings, node.slugs);
+  const label = nodeLabel(node.path);
   return {
-    title: node.path.length ? `${node.path.join(' › ')} — ${settings.title}` : settings.title,
-    description: node.path.length ? `${settings.description} · ${node.path.join(' › ')}` : settings.description,
+    title: node.path.length ? `${label} — ${settings.title}` : settings.title,
+    description: node.path.length ? `${settings.description} · ${label}` : settings.description,
     homeUrl: base,
     feedUrls: { rss: base + FEED_FILES.rss, atom: base + FEED_FILES.atom, json: base + FEED_FILES.json },
     language: settings.language,
     author: settings.author,
     ...(settings.websubHub ? { hub: settings.websubHub } : {}),
     stylesheets: stylesheetHrefs(settings.siteUrl),
+    ...(settings.icon ? { icon: siteLink(settings, settings.icon) } : {}),
+    ...(settings.logo ? { logo: siteLink(settings, settings.logo) } : {}),
+    ...(settings.copyright ? { copyright: settings.copyright } : {}),
+    content: settings.content,
   };
 }
 
@@ -138,8 +146,9 @@ function renderNodePage(node: SiteNode, tree: readonly NodeSummary[], settings: 
     return renderIndexPage({ settings, url: home, feeds: siteFeeds, opmlUrl: opmlUrl(settings), entries: node.entries, count: node.count, nodes: descendants });
   }
   // Ancestors are the prefixes of the node's own path and slugs: no other node's summary is needed.
+  // A tag's page has the home page only.
   const crumbs: Crumb[] = [{ name: settings.title, url: home }];
-  for (let i = 1; i < node.path.length; i++) crumbs.push({ name: node.path[i - 1]!, url: nodeUrl(settings, node.slugs.slice(0, i)) });
+  if (!isTagNode(node.path)) for (let i = 1; i < node.path.length; i++) crumbs.push({ name: node.path[i - 1]!, url: nodeUrl(settings, node.slugs.slice(0, i)) });
   return renderCategoryPage({
     settings,
     homeUrl: home,
@@ -147,6 +156,7 @@ function renderNodePage(node: SiteNode, tree: readonly NodeSummary[], settings: 
     siteFeeds,
     url: nodeUrl(settings, node.slugs),
     path: node.path,
+    label: nodeLabel(node.path),
     crumbs,
     feeds: feedLinks(node, settings),
     count: node.count,
@@ -163,9 +173,21 @@ export function renderNodeFiles(node: SiteNode, tree: readonly NodeSummary[], se
   ];
 }
 
+/** The file of an article's page, relative to the public root (a permalink may have moved it). */
+export function articlePagePathOf(entry: Pick<Entry, 'id' | 'page'>): string {
+  return entry.page ?? articlePagePath(entry.id);
+}
+
 /** Every file of one published article: its page. */
 export function renderArticleFiles(entry: Entry, tree: readonly NodeSummary[], settings: Settings): OutFile[] {
   const slugsOf = new Map(tree.map((n) => [nodeKey(n.path), n.slugs]));
+  // With tag feeds, each tag links to its page.
+  const tagLinks = entry.tagFeeds
+    ? entry.tags.flatMap((t) => {
+        const slugs = slugsOf.get(nodeKey([TAG_NODE, t]));
+        return slugs ? [{ name: t, url: nodeUrl(settings, slugs) }] : [];
+      })
+    : [];
   // One trail of links per hierarchy; a level missing from the tree (it should not be) stays unlinked.
   const categories = entry.categories.map((h) =>
     h.flatMap((name, i) => {
@@ -180,8 +202,9 @@ export function renderArticleFiles(entry: Entry, tree: readonly NodeSummary[], s
     feeds: feedLinks({ path: [], slugs: [] }, settings),
     entry,
     categories,
+    ...(tagLinks.length ? { tagLinks } : {}),
   });
-  return [{ path: articlePagePath(entry.id), body, contentType: CONTENT_TYPES.html, cacheControl: LONG_CACHE }];
+  return [{ path: articlePagePathOf(entry), body, contentType: CONTENT_TYPES.html, cacheControl: LONG_CACHE }];
 }
 
 /** Files that depend on the set of nodes only: the OPML list and the feeds' XSL stylesheets. */
@@ -201,9 +224,18 @@ export function summarize(nodes: readonly SiteNode[]): NodeSummary[] {
 export function buildSite(entries: readonly Entry[], settings: Settings): OutFile[] {
   const nodes = siteNodes(entries, settings);
   const tree = summarize(nodes);
+  // Two articles whose permalinks name one page: the newer (feed order) has it, so the result never
+  // depends on write order. Both stay in the feeds.
+  const pages = new Set<string>();
+  const articles = [...entries].sort(compareEntries).filter((e) => {
+    const p = articlePagePathOf(e);
+    if (pages.has(p)) return false;
+    pages.add(p);
+    return true;
+  });
   return [
     ...nodes.flatMap((node) => renderNodeFiles(node, tree, settings)),
-    ...[...entries].sort(compareEntries).flatMap((e) => renderArticleFiles(e, tree, settings)),
+    ...articles.flatMap((e) => renderArticleFiles(e, tree, settings)),
     ...renderSiteFiles(tree, settings),
   ];
 }

@@ -1,11 +1,15 @@
-// The Lambda function: S3 event notifications for content/ → incremental updates; `{ "action":
-// "rebuild" }` → a full rebuild. Settings come from SYNDIC_* environment variables (README, "The Lambda function").
+// The Lambda function. Events (docs/lambda.md, "Events"): S3 notifications, directly or in SQS
+// batches → incremental updates (one invocation applies the whole batch); `{ action: 'reconcile' }`
+// → the scheduled repair; `{ action: 'rebuild' }` → the single-invocation rebuild; `rebuild-start`,
+// `rebuild-map`, `rebuild-reduce` → the steps of the Step Functions rebuild. Settings come from
+// SYNDIC_* environment variables.
 import type { S3Client } from '@aws-sdk/client-s3';
 import { resolveSettings, settingsFromEnv, type Settings } from '../core/settings.js';
-import { syncArticle, type ArticleOutcome } from './incremental.js';
+import { processBatch, type ArticleOutcome } from './incremental.js';
 import { jsonLogger, type Logger } from '../log.js';
-import { rebuild, type RebuildResult } from './rebuild.js';
-import { isS3Event, objectRefs, type S3EventRecord } from './s3-events.js';
+import { rebuild, rebuildMap, rebuildReduce, rebuildStart, type ListedItem, type MapSummary, type RebuildResult, type ReduceSummary } from './rebuild.js';
+import { reconcile, type ReconcileSummary } from './reconcile.js';
+import { isS3Event, objectRefs, type ObjectRef, type S3EventRecord } from './s3-events.js';
 import { createS3Client, S3Store } from '../store/s3-store.js';
 import type { Store } from '../store/store.js';
 import { feedUrl, notifyHub } from './websub.js';
@@ -16,17 +20,48 @@ export interface HandlerDeps {
   settings?: Settings;
   log?: Logger;
   env?: Record<string, string | undefined>;
+  /** Requests in flight per invocation (the fault-injection tests pass 1 for a reproducible order). */
+  parallel?: number;
+  /** Reconcile: only markers at least this old (default 15 minutes). */
+  markerAgeMs?: number;
 }
 
 export type RebuildEvent = { action: 'rebuild'; bucket?: string };
-export type HandlerEvent = { Records: S3EventRecord[] } | RebuildEvent;
+export type ReconcileEvent = { action: 'reconcile'; bucket?: string };
+export type RebuildStartEvent = { action: 'rebuild-start'; bucket?: string };
+export type RebuildMapEvent = { action: 'rebuild-map'; bucket: string; epoch: number; items: ListedItem[] };
+export type RebuildReduceEvent = { action: 'rebuild-reduce'; bucket: string; epoch: number };
+export interface SqsRecord {
+  eventSource: 'aws:sqs';
+  messageId: string;
+  body: string;
+}
+export type HandlerEvent =
+  | { Records: S3EventRecord[] }
+  | { Records: SqsRecord[] }
+  | RebuildEvent
+  | ReconcileEvent
+  | RebuildStartEvent
+  | RebuildMapEvent
+  | RebuildReduceEvent;
 
 export type HandlerResult =
   | { action: 'rebuild'; bucket: string; result: RebuildResult; hubNotified: number }
-  | { action: 'sync'; outcomes: ArticleOutcome[]; hubNotified: number };
+  | { action: 'sync'; outcomes: ArticleOutcome[]; hubNotified: number; batchItemFailures?: { itemIdentifier: string }[] }
+  | { action: 'reconcile'; bucket: string; result: ReconcileSummary; hubNotified: number }
+  | { action: 'rebuild-start'; bucket: string; epoch: number }
+  | ({ action: 'rebuild-map'; bucket: string; epoch: number } & MapSummary)
+  | ({ action: 'rebuild-reduce'; bucket: string; epoch: number; hubNotified: number } & Omit<ReduceSummary, 'written' | 'deleted' | 'changedFeeds'> & {
+        written: number;
+        deleted: number;
+        changedFeeds: number;
+      });
 
 let client: S3Client | undefined;
 const defaultStoreFor = (bucket: string) => new S3Store((client ??= createS3Client()), bucket);
+
+const isSqs = (e: unknown): e is { Records: SqsRecord[] } =>
+  isS3Event(e) && e.Records.length > 0 && e.Records.every((r) => (r as unknown as SqsRecord).eventSource === 'aws:sqs');
 
 /** The handler with its dependencies passed in: `handler` below is this with the real ones. */
 export async function handle(event: HandlerEvent | unknown, deps: HandlerDeps = {}): Promise<HandlerResult> {
@@ -34,29 +69,92 @@ export async function handle(event: HandlerEvent | unknown, deps: HandlerDeps = 
   const settings = deps.settings ?? resolveSettings(settingsFromEnv(env));
   const log = deps.log ?? jsonLogger;
   const storeFor = deps.storeFor ?? defaultStoreFor;
+  const announce = (feeds: Iterable<string>) => notifyHub(settings.websubHub, [...feeds].map((p) => feedUrl(settings, p)), log);
+  const action = typeof event === 'object' && event !== null ? (event as { action?: unknown }).action : undefined;
+  const bucketOf = (e: { bucket?: string }) => {
+    const bucket = e.bucket ?? env.SYNDIC_BUCKET;
+    if (!bucket) throw new Error(`${String(action)}: no bucket in the event and SYNDIC_BUCKET is not set`);
+    return bucket;
+  };
+  const opt = deps.parallel ? { parallel: deps.parallel } : {};
 
-  if (typeof event === 'object' && event !== null && (event as RebuildEvent).action === 'rebuild') {
-    const bucket = (event as RebuildEvent).bucket ?? env.SYNDIC_BUCKET;
-    if (!bucket) throw new Error('rebuild: no bucket in the event and SYNDIC_BUCKET is not set');
-    const result = await rebuild({ store: storeFor(bucket), settings, log });
-    log('info', 'rebuild done', { bucket, ...result, written: result.written.length, deleted: result.deleted.length, changedFeeds: result.changedFeeds.length });
-    const hubNotified = await notifyHub(settings.websubHub, result.changedFeeds.map((p) => feedUrl(settings, p)), log);
-    return { action: 'rebuild', bucket, result, hubNotified };
+  switch (action) {
+    case 'rebuild': {
+      const bucket = bucketOf(event as RebuildEvent);
+      const result = await rebuild({ store: storeFor(bucket), settings, log });
+      log('info', 'rebuild done', { bucket, ...result, written: result.written.length, deleted: result.deleted.length, changedFeeds: result.changedFeeds.length });
+      return { action: 'rebuild', bucket, result, hubNotified: await announce(result.changedFeeds) };
+    }
+    case 'reconcile': {
+      const bucket = bucketOf(event as ReconcileEvent);
+      const store = storeFor(bucket);
+      const result = await reconcile({ store, settings, log, ...opt, ...(deps.markerAgeMs !== undefined ? { olderThanMs: deps.markerAgeMs } : {}) });
+      return { action: 'reconcile', bucket, result, hubNotified: 0 };
+    }
+    case 'rebuild-start': {
+      const bucket = bucketOf(event as RebuildStartEvent);
+      const { epoch } = await rebuildStart(storeFor(bucket));
+      log('info', 'rebuild started', { bucket, epoch });
+      return { action: 'rebuild-start', bucket, epoch };
+    }
+    case 'rebuild-map': {
+      const e = event as RebuildMapEvent;
+      const bucket = bucketOf(e);
+      const s = await rebuildMap(storeFor(bucket), settings, log, e.epoch, e.items ?? [], opt);
+      return { action: 'rebuild-map', bucket, epoch: e.epoch, ...s };
+    }
+    case 'rebuild-reduce': {
+      const e = event as RebuildReduceEvent;
+      const bucket = bucketOf(e);
+      const r = await rebuildReduce(storeFor(bucket), settings, log, e.epoch, opt);
+      log('info', 'rebuild done', { bucket, epoch: e.epoch, ...r, written: r.written.length, deleted: r.deleted.length, changedFeeds: r.changedFeeds.length });
+      const hubNotified = await announce(r.changedFeeds);
+      return { action: 'rebuild-reduce', bucket, epoch: e.epoch, ...r, written: r.written.length, deleted: r.deleted.length, changedFeeds: r.changedFeeds.length, hubNotified };
+    }
   }
   if (!isS3Event(event)) throw new Error(`unsupported event: ${JSON.stringify(event).slice(0, 200)}`);
 
-  // Records one after the other: each is level-triggered, so order does not matter for the result,
-  // and one invocation never races itself.
-  const outcomes: ArticleOutcome[] = [];
+  // SQS: each message is an S3 notification; a message fails (and comes back) only for its own keys.
+  const messages: { id: string | null; refs: ObjectRef[] }[] = [];
+  if (isSqs(event)) {
+    for (const r of event.Records) {
+      let body: unknown;
+      try {
+        body = JSON.parse(r.body);
+      } catch {
+        log('error', 'message is not JSON; dropped', { messageId: r.messageId });
+        continue;
+      }
+      if ((body as { Event?: string })?.Event === 's3:TestEvent') continue;
+      if (!isS3Event(body)) {
+        log('error', 'message is not an S3 notification; dropped', { messageId: r.messageId });
+        continue;
+      }
+      messages.push({ id: r.messageId, refs: objectRefs(body) });
+    }
+  } else messages.push({ id: null, refs: objectRefs(event as { Records: S3EventRecord[] }) });
+
+  // One batch per bucket: every node it touches is written once.
+  const byBucket = new Map<string, string[]>();
+  for (const m of messages) for (const r of m.refs) byBucket.set(r.bucket, [...(byBucket.get(r.bucket) ?? []), r.key]);
+  const outcomes = new Map<string, ArticleOutcome>();
   const changedFeeds = new Set<string>();
-  for (const ref of objectRefs(event)) {
-    const outcome = await syncArticle(storeFor(ref.bucket), ref.key, settings, log);
-    outcomes.push(outcome);
-    if (outcome.status === 'ignored') continue;
-    for (const f of outcome.changedFeeds) changedFeeds.add(f);
+  for (const [bucket, keys] of byBucket) {
+    const res = await processBatch(storeFor(bucket), keys, settings, log, opt);
+    for (const o of res.outcomes) outcomes.set(`${bucket}\n${o.key}`, o);
+    for (const f of res.effects.changedFeeds) changedFeeds.add(f);
   }
-  const hubNotified = await notifyHub(settings.websubHub, [...changedFeeds].map((p) => feedUrl(settings, p)), log);
-  return { action: 'sync', outcomes, hubNotified };
+  const failedKey = (r: ObjectRef) => outcomes.get(`${r.bucket}\n${r.key}`)?.status === 'failed';
+  const all = messages.flatMap((m) => m.refs.map((r) => outcomes.get(`${r.bucket}\n${r.key}`)!));
+  const hubNotified = await announce(changedFeeds);
+  if (isSqs(event)) {
+    const batchItemFailures = messages.filter((m) => m.refs.some(failedKey)).map((m) => ({ itemIdentifier: m.id! }));
+    return { action: 'sync', outcomes: all, hubNotified, batchItemFailures };
+  }
+  // A direct S3 event: a retriable failure fails the invocation, so Lambda retries it.
+  const failed = all.find((o) => o.status === 'failed');
+  if (failed) throw new Error(`${failed.key}: ${failed.error ?? 'failed'} (retried)`);
+  return { action: 'sync', outcomes: all, hubNotified };
 }
 
 /** The Lambda entry point (bundled by the CDK stack). */

@@ -1,483 +1,568 @@
-// One upload (or deletion) of `content/<id>.<ext>` → the state and public files it changes, and no
-// others. Level-triggered: the event only names the key; the object's current state decides.
-//
-// Race safety (see the README, "Concurrency: conditional writes"): every shared state object is changed by conditional writes
-// (If-Match / If-None-Match). Every path that writes a node's files does so in one order: the node's
-// index (with the hashes of the files about to be written) → the tree, carrying the index's new rev
-// → the files. Each invocation ends by reading the tree once after its last write: a node whose rev
-// or view of the tree (tree.ts `nodeView`) is no longer the one it rendered is synced again, the same
-// way. If a stale write were the last one, its writer's final read would have shown a newer rev,
-// because the newer rev's writer put it into the tree before writing its own files.
-import { entryNodes, nodeKey, type NodePath } from '../core/categories.js';
-import { compareEntries, type Entry } from '../core/entry.js';
-import { articleIdFromPath, articlePagePath, CONTENT_PREFIX, FEED_FILES, PUBLIC_PREFIX } from '../core/layout.js';
-import { processArticle } from '../core/pipeline.js';
+// A batch of content keys (one S3 event, or a whole SQS batch) → the state and public files they
+// change, and no others. Level-triggered: an event only names a key; the objects decide. Every
+// invocation re-checks everything its articles touch (record, partitions, node states, tree, files,
+// pages, error records), so a retry, a duplicate or a late event repairs whatever an earlier one
+// left half done, and writes nothing when all is in place. The argument is in docs/lambda.md.
+import { randomUUID } from 'node:crypto';
+import { isAssetPath } from '../core/assets.js';
+import { syncAssetKey, syncRecordAssets } from './assets.js';
+import { nodeKey, slugify, type NodePath } from '../core/categories.js';
+import { articlePagePath, CONTENT_PREFIX, PUBLIC_PREFIX } from '../core/layout.js';
 import type { Settings } from '../core/settings.js';
-import { renderArticleFiles, renderNodeFiles, renderSiteFiles, type NodeSummary, type OutFile } from '../core/site.js';
+import { renderArticleFiles, type NodeSummary } from '../core/site.js';
 import type { Logger } from '../log.js';
-import { mapLimit, oversizeError } from '../build/publish.js';
+import { etagOf } from '../store/etag.js';
+import type { ObjectInfo, Store } from '../store/store.js';
 import {
-  backoff,
-  emptyIndex,
+  countOf,
+  emptyPartition,
+  foldNode,
+  mapLimit,
+  newEffects,
+  PARALLEL,
+  partitionsOf,
+  renderNode,
+  withItem,
+  type EngineCtx,
+  type Effects,
+} from './nodes.js';
+import {
+  Conflict,
+  EPOCH_KEY,
   emptyTree,
   encodeJson,
   errorKey,
-  nodeIndexKey,
+  PENDING_STATE,
+  partitionKey,
+  putJson,
   putJsonIf,
+  racedKey,
   readJson,
   recordKey,
+  retryOnConflict,
+  sameJson,
   TREE_KEY,
   updateJson,
   type ArticleRecord,
   type ArticleStatus,
+  type Epoch,
   type ErrorRecord,
-  type IndexItem,
-  type NodeIndex,
-  type TreeNode,
+  type NodeDesired,
+  type Partition,
+  type PendingMarker,
+  type Placement,
   type TreeState,
   type Versioned,
 } from './state.js';
-import { articleView, mergeCounts, movedNodes, nodeView, slugsOf, treeSummaries } from './tree.js';
-import { etagOf } from '../store/etag.js';
-import { PreconditionFailed, type ObjectInfo, type Store, type StoredObject } from '../store/store.js';
+import { articleView, mergeCounts, slugsOf, treeSummaries } from './tree.js';
+import {
+  deletedRecord,
+  duplicateError,
+  idOfKey,
+  keyTooLong,
+  placementKey,
+  pageOf,
+  placementsOf,
+  rankKeys,
+  recordError,
+  recordFrom,
+  recordIsCurrent,
+  tooLongError,
+} from './verdict.js';
 
 export interface ArticleOutcome {
   key: string;
   id: string | null;
-  status: ArticleStatus | 'ignored';
+  /** 'failed': a retriable failure (the key must be delivered again); everything else is a verdict. */
+  status: ArticleStatus | 'ignored' | 'failed';
   /** Whether the article's record changed (false for a duplicate or stale event). */
   changed: boolean;
+  error?: string;
+  /** What the whole invocation wrote and deleted under public/. */
   written: string[];
   deleted: string[];
   /** Public paths of feeds whose bytes changed: what WebSub announces. */
   changedFeeds: string[];
-  passes: number;
 }
 
-const MAX_PASSES = 50;
-const MAX_ATTEMPTS = 60;
-const PARALLEL = 4;
-
-const sameJson = (a: unknown, b: unknown) => encodeJson(a) === encodeJson(b);
-const FEED_NAMES = new Set<string>(Object.values(FEED_FILES));
-export const isFeedPath = (p: string) => FEED_NAMES.has(p.slice(p.lastIndexOf('/') + 1));
-
-function uniqueNodes(paths: readonly NodePath[]): NodePath[] {
-  return [...new Map(paths.map((p) => [nodeKey(p), p])).values()];
+export interface BatchOptions {
+  parallel?: number;
+  /** Placements a rebuild wrote for these ids: to be made to agree with their records (rebuild.ts). */
+  alsoLeaving?: ReadonlyMap<string, Placement[]>;
+  /** An id for this invocation's intent marker (default: random). */
+  invocation?: string;
 }
 
-/** HEAD where the store has it (S3), else GET. */
-async function infoOf(store: Store, key: string): Promise<ObjectInfo | null> {
-  const withHead = store as Store & { head?: (key: string) => Promise<ObjectInfo | null> };
-  return withHead.head ? withHead.head(key) : store.get(key);
+export interface BatchResult {
+  outcomes: ArticleOutcome[];
+  effects: Effects;
 }
 
-/** What the article's record should say, given its object now (null: deleted). */
-export function recordFor(id: string, key: string, obj: StoredObject | null, cur: ArticleRecord | null, settings: Settings, log: Logger): ArticleRecord {
-  const wasIn = cur ? [...cur.nodes, ...cur.leaving] : [];
-  const leavingOf = (nodes: NodePath[]) => {
-    const keep = new Set(nodes.map(nodeKey));
-    return uniqueNodes(wasIn.filter((p) => !keep.has(nodeKey(p))));
-  };
-  if (!obj) return { id, key, etag: null, status: 'deleted', nodes: [], leaving: leavingOf([]) };
-  if (cur && cur.etag === obj.etag && cur.key === key) return cur; // same bytes: nothing to redo
-  const processed = oversizeError(key, obj.size, settings)
-    ? { kind: 'rejected' as const, error: oversizeError(key, obj.size, settings)! }
-    : processArticle({ id, file: key, bytes: obj.body, uploadedAt: obj.lastModified }, settings);
-  if (processed.kind !== 'rejected') for (const w of processed.warnings) log('warn', w, { key });
-  if (processed.kind === 'entry') {
-    const nodes = entryNodes(processed.entry);
-    return { id, key, etag: obj.etag, status: 'published', entry: processed.entry, nodes, leaving: leavingOf(nodes) };
+interface IdState {
+  id: string;
+  eventKeys: string[];
+  rec: ArticleRecord | null;
+  etag: string | null;
+  listed: ObjectInfo[];
+  changed: boolean;
+  previousKey: string | null;
+}
+
+const describe = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+async function headEtag(store: Store, key: string): Promise<string | null> {
+  return (await store.head(key))?.etag ?? null;
+}
+
+/** Makes an object hold exactly `body` (null: not exist), writing only when it does not. Returns whether it wrote. */
+async function ensureObject(store: Store, key: string, body: string | null): Promise<boolean> {
+  const etag = await headEtag(store, key);
+  if (body === null) {
+    if (etag === null) return false;
+    await store.delete(key);
+    return true;
   }
-  if (processed.kind === 'draft') return { id, key, etag: obj.etag, status: 'draft', nodes: [], leaving: leavingOf([]) };
-  const { reason, line } = processed.error;
-  return {
-    id,
-    key,
-    etag: obj.etag,
-    status: 'rejected',
-    nodes: [],
-    leaving: leavingOf([]),
-    error: { reason, ...(line ? { line } : {}), time: obj.lastModified.toISOString() },
-  };
+  if (etag === etagOf(body)) return false;
+  await store.put(key, body, { contentType: 'application/json' });
+  return true;
 }
 
-/** Index position of an item in feed order (binary search). */
-function insertAt(items: readonly IndexItem[], item: IndexItem): number {
-  let lo = 0;
-  let hi = items.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (compareEntries(items[mid]!, item) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+/** The keys of one id as they are now (one LIST of `content/<id>.`). */
+async function keysOfId(store: Store, id: string): Promise<ObjectInfo[]> {
+  return (await store.list(`${CONTENT_PREFIX}${id}.`)).filter((o) => idOfKey(o.key) === id);
 }
 
 /**
- * The index with `id` a member (with `entry`) or not, and `top` refilled to the newest feedLimit:
- * entries that move up into the top come from their article records.
+ * Brings state and public files in line with the current objects of `keys`. Safe to run any number
+ * of times, in any order, concurrently with runs for other keys (or the same keys), and after a run
+ * that died at any request.
  */
-export async function withMembership(
-  idx: NodeIndex,
-  id: string,
-  entry: Entry | undefined,
-  feedLimit: number,
-  loadEntry: (id: string) => Promise<Entry | undefined>,
-): Promise<NodeIndex | null> {
-  const items = idx.items.filter((i) => i.id !== id);
-  if (entry) items.splice(insertAt(items, { id, date: entry.date }), 0, { id, date: entry.date });
-  const known = new Map(idx.top.filter((e) => e.id !== id).map((e) => [e.id, e]));
-  if (entry) known.set(id, entry);
-  const top: Entry[] = [];
-  for (const item of items.slice(0, feedLimit)) {
-    const e = known.get(item.id) ?? (await loadEntry(item.id));
-    // A record that no longer has this entry is being changed by its own invocation, which will fix this index.
-    if (e && e.date === item.date) top.push(e);
+export async function processBatch(store: Store, keys: readonly string[], settings: Settings, log: Logger, opts: BatchOptions = {}): Promise<BatchResult> {
+  const ctx: EngineCtx = { store, settings, log, parallel: opts.parallel ?? PARALLEL, effects: newEffects() };
+  const outcomes = new Map<string, ArticleOutcome>();
+  const ids = new Map<string, IdState>();
+  const failed = new Map<string, string>();
+  const verdict = (key: string, id: string | null, status: ArticleOutcome['status'], changed = false, error?: string) =>
+    outcomes.set(key, { key, id, status, changed, ...(error ? { error } : {}), written: [], deleted: [], changedFeeds: [] });
+
+  const unique = [...new Set(keys)];
+  const tooLong: { key: string; id: string; reason: string }[] = [];
+  const assets: string[] = [];
+  for (const key of unique) {
+    const id = idOfKey(key);
+    if (id === null && key.startsWith(CONTENT_PREFIX) && isAssetPath(key.slice(CONTENT_PREFIX.length))) {
+      assets.push(key);
+      continue;
+    }
+    if (id === null) {
+      log('debug', 'not an article; ignored', { key });
+      verdict(key, null, 'ignored');
+      continue;
+    }
+    const long = keyTooLong(id);
+    if (long) {
+      tooLong.push({ key, id, reason: long });
+      continue;
+    }
+    const s = ids.get(id) ?? { id, eventKeys: [], rec: null, etag: null, listed: [], changed: false, previousKey: null };
+    s.eventKeys.push(key);
+    ids.set(id, s);
   }
-  const next: NodeIndex = { path: idx.path, rev: idx.rev, items, top, published: idx.published };
-  if (sameJson(next, idx)) return null;
-  return { ...next, rev: idx.rev + 1 };
-}
+  if (ids.size === 0 && tooLong.length === 0 && assets.length === 0) return finish();
 
-interface PassState {
-  store: Store;
-  settings: Settings;
-  /**
-   * Public key → ETag of what this invocation last wrote there ('' = deleted). Our write may have
-   * landed after a newer one, so a redo rewrites any of these whose bytes differ from the new render.
-   */
-  dirty: Map<string, string>;
-  written: Set<string>;
-  deleted: Set<string>;
-  changedFeeds: Set<string>;
-  /** Node key → what its files were last rendered from (checked against the tree at the end). */
-  rendered: Map<string, Rendered>;
-}
+  // 0. The intent marker, before any change: reconcile redoes these keys if this invocation dies.
+  const markerKey = `${PENDING_STATE}${opts.invocation ?? randomUUID()}.json`;
+  const content = unique.filter((k) => idOfKey(k) !== null || assets.includes(k));
+  await putJson<PendingMarker>(store, markerKey, { keys: content });
+  // A rebuild in progress re-reconciles, at its end, every key registered here (rebuild.ts).
+  const epoch = (await readJson<Epoch>(store, EPOCH_KEY)).value;
+  if (epoch?.open) await mapLimit(content, ctx.parallel, (k) => putJson(store, racedKey(k), { key: k }));
 
-async function writeFiles(ps: PassState, files: readonly OutFile[], remove: readonly string[], before: Record<string, string>): Promise<void> {
-  await mapLimit(files, PARALLEL, async (f) => {
-    const key = PUBLIC_PREFIX + f.path;
-    await ps.store.put(key, f.body, { contentType: f.contentType, cacheControl: f.cacheControl });
-    ps.dirty.set(key, etagOf(f.body));
-    ps.written.add(key);
-    if (isFeedPath(f.path) && before[f.path] !== etagOf(f.body)) ps.changedFeeds.add(f.path);
+  // Keys that can never be published: a verdict and an error record each, nothing else.
+  await mapLimit(tooLong, ctx.parallel, async ({ key, id, reason }) => {
+    try {
+      const info = await store.head(key);
+      await ensureObject(store, errorKey(key), info ? encodeJson(tooLongError(id, info, reason)) : null);
+      if (info) log('error', 'article rejected', { key, reason });
+      verdict(key, id, info ? 'rejected' : 'deleted');
+    } catch (e) {
+      verdict(key, id, 'failed', false, describe(e));
+    }
   });
-  await mapLimit(remove, PARALLEL, async (p) => {
+
+  // Assets (not articles): copied to where the articles that link them say, or removed.
+  await mapLimit(assets, ctx.parallel, async (key) => {
+    try {
+      await syncAssetKey(store, key, ctx.effects);
+      verdict(key, null, 'ignored');
+    } catch (e) {
+      verdict(key, null, 'failed', false, describe(e));
+    }
+  });
+  if (ids.size === 0 && tooLong.length === 0) return done();
+
+  // 1. Records: from the winning key of each id as it is now. Read the record, then the objects,
+  //    then write conditionally: a writer that read an older object loses its write.
+  await mapLimit([...ids.values()], ctx.parallel, async (s) => {
+    try {
+      await syncRecord(ctx, s, opts.alsoLeaving?.get(s.id) ?? []);
+    } catch (e) {
+      failed.set(s.id, describe(e));
+    }
+  });
+  const live = () => [...ids.values()].filter((s) => !failed.has(s.id));
+  if (!live().length) return done();
+
+  // 2. Partitions agree with the records; 3. nodes fold them; 4. the tree takes the nodes' counts.
+  const touched = new Map<string, NodePath>([[nodeKey([]), []]]);
+  const partitions = new Map<string, Map<string, Versioned<Partition>>>();
+  try {
+    await syncPartitions(ctx, live(), partitions);
+  } catch (e) {
+    for (const s of live()) failed.set(s.id, describe(e));
+  }
+  for (const s of live()) for (const p of [...placementsOf(s.rec), ...(s.rec?.leaving ?? [])]) touched.set(nodeKey(p.path), p.path);
+  const records = new Map(live().map((s) => [s.id, s.rec]));
+  const folded = new Map<string, Versioned<NodeDesired>>();
+  const failNode = (path: NodePath, e: unknown) => {
+    for (const s of live())
+      if ([...placementsOf(s.rec), ...(s.rec?.leaving ?? [])].some((p) => nodeKey(p.path) === nodeKey(path)) || path.length === 0) failed.set(s.id, describe(e));
+  };
+  await mapLimit([...touched.values()], ctx.parallel, async (path) => {
+    try {
+      const parts = partitions.get(nodeKey(path)) ?? new Map();
+      partitions.set(nodeKey(path), parts);
+      folded.set(nodeKey(path), await foldNode(ctx, { path, partitions: parts, records }));
+    } catch (e) {
+      failNode(path, e);
+    }
+  });
+  let tree: TreeState = emptyTree();
+  try {
+    const counts = [...folded.values()].filter((d) => d.value).map((d) => ({ path: d.value!.path, count: countOf(d.value!), rev: d.value!.rev }));
+    tree = (await updateJson<TreeState>(store, TREE_KEY, (t) => mergeCounts(t ?? emptyTree(), counts))).value ?? emptyTree();
+  } catch (e) {
+    for (const s of live()) failed.set(s.id, describe(e));
+  }
+
+  // 5. Files of every folded node, and of nodes whose slugs our nodes may have moved.
+  if (live().length || ids.size === 0) {
+    const batchIds = new Set(ids.keys());
+    const readTree = async () => (tree = (await readJson<TreeState>(store, TREE_KEY)).value ?? emptyTree());
+    const treeFor = async (attempt: number) => (attempt === 0 ? tree : readTree());
+    const hooks = { checkMemberPages: (path: NodePath, d: NodeDesired, t: TreeState) => checkMemberPages(ctx, path, d, t, batchIds, partitions) };
+    const render = [...touched.values(), ...movedBy(tree, [...touched.values()])];
+    const seen = new Set<string>();
+    const deletedDirs = new Set<string>();
+    await mapLimit(render, ctx.parallel, async (path) => {
+      if (seen.has(nodeKey(path))) return;
+      seen.add(nodeKey(path));
+      try {
+        for (const d of await renderNode(ctx, path, folded.get(nodeKey(path)) ?? null, treeFor, hooks)) deletedDirs.add(d);
+      } catch (e) {
+        failNode(path, e);
+      }
+    });
+    if (deletedDirs.size) {
+      // A folder we emptied may belong to another node in a newer tree: that node checks its files.
+      const summaries = treeSummaries(await readTree());
+      const claim = summaries.filter((s) => deletedDirs.has(s.slugs.length ? `categories/${s.slugs.join('/')}/` : ''));
+      await mapLimit(claim, ctx.parallel, async (s) => {
+        try {
+          await renderNode(ctx, s.path, null, readTree, hooks);
+        } catch (e) {
+          failNode(s.path, e);
+        }
+      });
+    }
+
+    // 6. Each article's page, checked after writing against its record and its nodes' slugs.
+    try {
+      await syncPages(ctx, live(), tree);
+    } catch (e) {
+      for (const s of live()) failed.set(s.id, describe(e));
+    }
+  }
+
+  // 7. Error records of every key of each id; 8. placements left are clean now: forget them.
+  await mapLimit(live(), ctx.parallel, async (s) => {
+    try {
+      await syncErrors(ctx, s);
+      if (s.rec && (s.rec.leaving.length || s.rec.oldPages?.length) && s.etag) {
+        try {
+          const { oldPages: _done, ...rest } = s.rec;
+          const r = await putJsonIf(store, recordKey(s.id), { ...rest, leaving: [] }, s.etag);
+          s.rec = r.value;
+          s.etag = r.etag;
+        } catch (e) {
+          if (!(e instanceof Error && e.name === 'PreconditionFailed')) throw e; // a newer record keeps its own
+        }
+      }
+    } catch (e) {
+      failed.set(s.id, describe(e));
+    }
+  });
+
+  return done();
+
+  async function done(): Promise<BatchResult> {
+    for (const s of ids.values()) {
+    const status = failed.has(s.id) ? 'failed' : (s.rec?.status ?? 'deleted');
+    for (const key of s.eventKeys) {
+      const loser = s.listed.length > 1 && s.rec?.key !== key && s.listed.some((o) => o.key === key);
+      verdict(key, s.id, loser && status !== 'failed' ? 'rejected' : status, s.changed, failed.get(s.id));
+    }
+    if (failed.has(s.id)) log('error', 'article failed (retried)', { id: s.id, keys: s.eventKeys, error: failed.get(s.id) });
+    else if (s.rec?.status === 'rejected' && s.rec.error)
+      log('error', 'article rejected', { key: s.rec.key, reason: s.rec.error.reason, ...(s.rec.error.line ? { line: s.rec.error.line } : {}) });
+    else log('info', `article ${s.rec?.status ?? 'deleted'}`, { key: s.rec?.key ?? s.eventKeys[0], id: s.id, changed: s.changed, written: ctx.effects.written.size, deleted: ctx.effects.deleted.size });
+    }
+    // Done: the marker goes (kept when a key failed, for reconcile and the redelivery).
+    if (![...outcomes.values()].some((o) => o.status === 'failed')) await store.delete(markerKey);
+    return finish();
+  }
+
+  function finish(): BatchResult {
+    const written = [...ctx.effects.written].sort();
+    const deleted = [...ctx.effects.deleted].sort();
+    const changedFeeds = [...ctx.effects.changedFeeds].sort();
+    return {
+      outcomes: keys.map((k) => ({ ...outcomes.get(k)!, written, deleted, changedFeeds })),
+      effects: ctx.effects,
+    };
+  }
+}
+
+/** Step 1 for one id: its record made from its winning key now (or a tombstone). */
+async function syncRecord(ctx: EngineCtx, s: IdState, alsoLeaving: readonly Placement[]): Promise<void> {
+  const { store, settings, log } = ctx;
+  await retryOnConflict(recordKey(s.id), async () => {
+    const cur = await readJson<ArticleRecord>(store, recordKey(s.id));
+    const listed = await keysOfId(store, s.id);
+    const winner = rankKeys(listed)[0];
+    let next: ArticleRecord | null;
+    if (!winner) next = deletedRecord(s.id, cur.value);
+    else if (recordIsCurrent(cur.value, winner)) next = cur.value;
+    else {
+      const obj = winner.size > settings.maxArticleBytes ? { ...winner, tooLarge: true as const } : await store.getCapped(winner.key, settings.maxArticleBytes);
+      if (!obj) throw new Conflict(`${winner.key} went away while being read`);
+      next = recordFrom(s.id, obj, 'tooLarge' in obj ? null : obj.body, cur.value, settings, log);
+    }
+    if (alsoLeaving.length) {
+      const base = next ?? { id: s.id, key: null, etag: null, status: 'deleted' as const, nodes: [], leaving: [] };
+      const keep = new Set(placementsOf(base).map(placementKey));
+      const leaving = new Map(base.leaving.map((p) => [placementKey(p), p]));
+      for (const p of alsoLeaving) if (!keep.has(placementKey(p))) leaving.set(placementKey(p), p);
+      next = { ...base, leaving: [...leaving.values()] };
+    }
+    s.listed = listed;
+    s.previousKey = cur.value?.key ?? null;
+    if (next === null || (cur.value && sameJson(next, cur.value))) {
+      s.rec = cur.value;
+      s.etag = cur.etag;
+      return;
+    }
+    const w = await putJsonIf(store, recordKey(s.id), next, cur.etag);
+    s.rec = next;
+    s.etag = w.etag;
+    s.changed = true;
+  });
+}
+
+/**
+ * Step 2: every partition an id is placed in lists it at its record's version; every partition it
+ * is leaving does not. Per round: read the partitions, then check that the records are still the
+ * ones held (HEAD), then write each partition conditionally. A record that changed after that
+ * check is newer: its own invocation (which lists our placements in its `leaving`) cleans up.
+ */
+async function syncPartitions(ctx: EngineCtx, states: IdState[], partitions: Map<string, Map<string, Versioned<Partition>>>): Promise<void> {
+  const { store } = ctx;
+  const settled = new Set<string>();
+  await retryOnConflict('partitions', async (attempt) => {
+    if (attempt > 0) ctx.contended = true;
+    const work = new Map<string, { path: NodePath; month: string; ids: IdState[] }>();
+    for (const s of states) {
+      for (const p of [...placementsOf(s.rec), ...(s.rec?.leaving ?? [])]) {
+        const k = partitionKey(p.path, p.month);
+        const w = work.get(k) ?? { path: p.path, month: p.month, ids: [] };
+        if (!w.ids.includes(s)) w.ids.push(s);
+        work.set(k, w);
+      }
+    }
+    const todo = [...work].filter(([k]) => !settled.has(k));
+    if (!todo.length) return;
+    const read = await mapLimit(todo, ctx.parallel, ([k]) => readJson<Partition>(store, k));
+    // The records must still be the ones we hold, after the partitions were read.
+    const involved = [...new Set(todo.flatMap(([, w]) => w.ids))];
+    const heads = await mapLimit(involved, ctx.parallel, (s) => headEtag(store, recordKey(s.id)));
+    const moved = involved.filter((s, i) => heads[i] !== s.etag);
+    if (moved.length) {
+      await mapLimit(moved, ctx.parallel, async (s) => {
+        const r = await readJson<ArticleRecord>(store, recordKey(s.id));
+        s.rec = r.value;
+        s.etag = r.etag;
+      });
+      throw new Conflict('a record changed while its partitions were read');
+    }
+    let lost = false;
+    await mapLimit(todo, ctx.parallel, async ([k, w], i) => {
+      const cur = read[i]!;
+      let items = (cur.value ?? emptyPartition(w.path, w.month)).items;
+      for (const s of w.ids) {
+        const placed = placementsOf(s.rec).some((p) => partitionKey(p.path, p.month) === k);
+        items = withItem(items, s.id, placed ? { id: s.id, date: s.rec!.entry!.date, v: s.rec!.v! } : null);
+      }
+      const base = cur.value ?? emptyPartition(w.path, w.month);
+      let result: Versioned<Partition> = cur;
+      if (!sameJson(items, base.items)) {
+        try {
+          result = await putJsonIf(store, k, { ...base, rev: base.rev + 1, items }, cur.etag);
+        } catch (e) {
+          if (e instanceof Error && e.name === 'PreconditionFailed') {
+            lost = true;
+            return;
+          }
+          throw e;
+        }
+      }
+      settled.add(k);
+      const byNode = partitions.get(nodeKey(w.path)) ?? new Map<string, Versioned<Partition>>();
+      byNode.set(w.month, result);
+      partitions.set(nodeKey(w.path), byNode);
+    });
+    if (lost) throw new Conflict('a partition changed while it was written');
+  });
+}
+
+/** Live nodes whose slugs a change of `paths` can move: siblings with the same slug base, and their descendants. */
+export function movedBy(tree: TreeState, paths: readonly NodePath[]): NodePath[] {
+  const live = treeSummaries(tree).map((s) => s.path);
+  const all = tree.nodes.map((n) => n.path);
+  const out = new Map<string, NodePath>();
+  for (const p of paths) {
+    if (p.length === 0) continue;
+    const parent = nodeKey(p.slice(0, -1));
+    const base = slugify(p[p.length - 1]!);
+    for (const s of all) {
+      if (s.length !== p.length || nodeKey(s.slice(0, -1)) !== parent || nodeKey(s) === nodeKey(p) || slugify(s[s.length - 1]!) !== base) continue;
+      for (const d of live) if (d.length >= s.length && s.every((x, i) => d[i] === x)) out.set(nodeKey(d), d);
+    }
+  }
+  return [...out.values()];
+}
+
+/** One article's page made to match its record now, checked after writing (the record read again). */
+async function verifyPage(ctx: EngineCtx, id: string, summaries: readonly NodeSummary[]): Promise<void> {
+  const { store } = ctx;
+  await retryOnConflict(articlePagePath(id), async () => {
+    const r = await readJson<ArticleRecord>(store, recordKey(id));
+    await writePage(ctx, id, r.value, summaries);
+    if ((await headEtag(store, recordKey(id))) !== r.etag) throw new Conflict(`${id}: record changed`);
+  });
+}
+
+async function writePage(ctx: EngineCtx, id: string, rec: ArticleRecord | null, summaries: readonly NodeSummary[]): Promise<void> {
+  const { store } = ctx;
+  // Where the record publishes its page (a permalink may have moved it), and where earlier versions did.
+  const page = pageOf(rec);
+  const gone = new Set([...(rec?.oldPages ?? []), ...(page ? [] : [articlePagePath(id)])]);
+  if (page) gone.delete(page);
+  if (rec?.status === 'published' && rec.entry) {
+    for (const f of renderArticleFiles(rec.entry, summaries, ctx.settings)) {
+      const key = PUBLIC_PREFIX + f.path;
+      if ((await headEtag(store, key)) === etagOf(f.body)) continue;
+      await store.put(key, f.body, { contentType: f.contentType, cacheControl: f.cacheControl });
+      ctx.effects.written.add(key);
+    }
+    await syncRecordAssets(store, rec, ctx.effects);
+  }
+  await mapLimit([...gone], ctx.parallel, async (p) => {
     const key = PUBLIC_PREFIX + p;
-    await ps.store.delete(key);
-    ps.dirty.set(key, '');
-    ps.deleted.add(key);
+    if ((await headEtag(store, key)) === null) return;
+    await store.delete(key);
+    ctx.effects.deleted.add(key);
   });
 }
 
-/** Files to write and to delete so that the public files match `files`, given the last confirmed hashes. */
-function plan(ps: PassState, files: readonly OutFile[], published: Record<string, string>) {
-  const next = Object.fromEntries(files.map((f) => [f.path, etagOf(f.body)]));
-  const mayBeStale = (f: OutFile) => ps.dirty.has(PUBLIC_PREFIX + f.path) && ps.dirty.get(PUBLIC_PREFIX + f.path) !== next[f.path];
-  const write = files.filter((f) => published[f.path] !== next[f.path] || mayBeStale(f));
-  const remove = Object.keys(published).filter((p) => !(p in next));
-  return { next, write, remove, idle: write.length === 0 && remove.length === 0 && sameJson(Object.keys(next).sort(), Object.keys(published).sort()) };
-}
-
-/**
- * What this invocation last rendered a node's files from: the index `rev` (null: the membership was
- * stored alone, nothing rendered yet) and the node's view of the tree (tree.ts `nodeView`). The final
- * check compares both with the tree; a node whose rev or view moved on is synced again.
- */
-interface Rendered {
-  path: NodePath;
-  rev: number | null;
-  view: string;
-}
-
-/** One node's index, written (if it changed) and ready for its files to follow the tree update. */
-interface Prepared {
-  path: NodePath;
-  index: Versioned<NodeIndex>;
-  write: OutFile[];
-  remove: string[];
-  before: Record<string, string>;
-  rendered: Rendered;
-}
-
-/**
- * One node, first half: applies `change` (membership) to its index, renders its files from the
- * result, and stores index and file hashes in one conditional write. The files are written only
- * after the tree has taken the new rev (syncNodes): see the header comment.
- */
-async function prepareNode(
-  ps: PassState,
+/** The pages of a node's members when its slugs moved (rare: a sibling with a colliding name came or went). */
+async function checkMemberPages(
+  ctx: EngineCtx,
   path: NodePath,
-  summaries: readonly NodeSummary[],
-  change?: (idx: NodeIndex) => Promise<NodeIndex | null>,
-): Promise<Prepared> {
-  const key = nodeIndexKey(path);
-  const view = nodeView(summaries, path);
-  for (let attempt = 0; ; attempt++) {
-    const cur = await readJson<NodeIndex>(ps.store, key);
-    const base = cur.value ?? emptyIndex(path);
-    const changed = change ? await change(base) : null;
-    const content = changed ?? base;
-    const nothing = { path, write: [], remove: [], before: base.published };
-    if (changed && attempt > 0) {
-      // Contended: others are writing this index right now. Store the membership alone (a short
-      // read-write window) and leave the rendering to the final check, when the burst has settled.
-      try {
-        return { ...nothing, index: await putJsonIf(ps.store, key, changed, cur.etag), rendered: { path, rev: null, view } };
-      } catch (e) {
-        if (!(e instanceof PreconditionFailed) || attempt > MAX_ATTEMPTS) throw e;
-        await backoff(attempt);
-        continue;
-      }
-    }
-    const slugs = slugsOf(summaries, path);
-    // A node with no members has no files (the site always has its feeds, empty or not).
-    const files = slugs
-      ? renderNodeFiles({ path, slugs, entries: content.top, count: content.items.length }, summaries, ps.settings)
-      : [];
-    const p = plan(ps, files, base.published);
-    if ((!changed && p.idle) || (!cur.value && !changed && files.length === 0))
-      return { ...nothing, index: cur, rendered: { path, rev: base.rev, view } };
-    let index: Versioned<NodeIndex> = cur;
-    if (changed || !sameJson(p.next, base.published)) {
-      try {
-        index = await putJsonIf(ps.store, key, { ...content, rev: changed ? content.rev : base.rev + 1, published: p.next }, cur.etag);
-      } catch (e) {
-        if (!(e instanceof PreconditionFailed) || attempt > MAX_ATTEMPTS) throw e;
-        await backoff(attempt);
-        continue;
-      }
-    }
-    return { path, index, write: p.write, remove: p.remove, before: base.published, rendered: { path, rev: index.value?.rev ?? 0, view } };
-  }
-}
-
-/**
- * Nodes, in the order that makes the final check sound: every index (conditional) → the tree with
- * their new revs (conditional) → only then their files. Returns the indexes and the tree before and
- * after its update (for nodes whose slugs moved).
- */
-async function syncNodes(
-  ps: PassState,
-  paths: readonly NodePath[],
-  summaries: readonly NodeSummary[],
-  change?: (path: NodePath, idx: NodeIndex) => Promise<NodeIndex | null>,
-  tree?: Versioned<TreeState>,
-): Promise<{ indexes: Versioned<NodeIndex>[]; before: NodeSummary[]; after: NodeSummary[] }> {
-  const prepared = await mapLimit(paths, PARALLEL, (path) => prepareNode(ps, path, summaries, change && ((idx) => change(path, idx))));
-  const counts = prepared.map(({ path, index: r }) => ({ path, count: r.value?.items.length ?? 0, rev: r.value?.rev ?? 0 }));
-  const t = await syncTree(ps, counts, tree);
-  await mapLimit(prepared, PARALLEL, (p) => writeFiles(ps, p.write, p.remove, p.before));
-  for (const p of prepared) ps.rendered.set(nodeKey(p.path), p.rendered);
-  return { indexes: prepared.map((p) => p.index), before: t.before, after: treeSummaries(t.tree.value ?? emptyTree()) };
-}
-
-/**
- * Nodes whose slugs our tree update moved (a sibling with a colliding name came or went), except
- * `mine`: their files and their articles' pages are rendered again at the new place.
- */
-async function syncMoved(ps: PassState, before: readonly NodeSummary[], after: NodeSummary[], mine: ReadonlySet<string>): Promise<void> {
-  const moved = movedNodes(before, after).filter((p) => !mine.has(nodeKey(p)));
-  if (!moved.length) return;
-  const { indexes } = await syncNodes(ps, moved, after);
-  for (const idx of indexes) {
-    await mapLimit(idx.value?.items ?? [], PARALLEL, async (item) => {
-      // Another invocation may be unpublishing this article right now: render from its record, then
-      // make sure the record did not change meanwhile (else our page could outlive its deletion).
-      for (let tries = 0; tries < 5; tries++) {
-        const r = await readJson<ArticleRecord>(ps.store, recordKey(item.id));
-        if (r.value?.status === 'published' && r.value.entry) await renderArticle(ps, r.value.entry, after, false);
-        else await writeFiles(ps, [], [articlePagePath(item.id)], {});
-        if (((await infoOf(ps.store, recordKey(item.id)))?.etag ?? null) === r.etag) break;
-      }
-    });
-  }
-}
-
-/** The tree: merges node counts and renders the site-wide files from the result, the same way. */
-async function syncTree(ps: PassState, counts: readonly TreeNode[], first?: Versioned<TreeState>): Promise<{ before: NodeSummary[]; tree: Versioned<TreeState>; did: boolean }> {
-  for (let attempt = 0; ; attempt++) {
-    const cur = attempt === 0 && first ? first : await readJson<TreeState>(ps.store, TREE_KEY);
-    const base = cur.value ?? emptyTree();
-    const merged = mergeCounts(base, counts);
-    const content = merged ?? base;
-    const p = plan(ps, renderSiteFiles(treeSummaries(content), ps.settings), base.published);
-    const before = treeSummaries(base);
-    if (!merged && p.idle) return { before, tree: cur, did: false };
-    let tree: Versioned<TreeState> = cur;
-    if (merged || !sameJson(p.next, base.published)) {
-      try {
-        tree = await putJsonIf(ps.store, TREE_KEY, { ...content, rev: base.rev + 1, published: p.next }, cur.etag);
-      } catch (e) {
-        if (!(e instanceof PreconditionFailed) || attempt > MAX_ATTEMPTS) throw e;
-        await backoff(attempt);
-        continue;
-      }
-    }
-    await writeFiles(ps, p.write, p.remove, base.published);
-    return { before, tree, did: true };
-  }
-}
-
-/**
- * An article's own files. Right after this invocation changed the record they are written outright;
- * otherwise (a duplicate event, a retry) compared with what is there (HEAD), so a retry after a
- * crash still repairs them.
- */
-async function renderArticle(ps: PassState, entry: Entry, summaries: readonly NodeSummary[], fresh: boolean): Promise<void> {
-  const files = renderArticleFiles(entry, summaries, ps.settings);
-  const stale = await mapLimit(files, PARALLEL, async (f) => {
-    const key = PUBLIC_PREFIX + f.path;
-    return fresh || (ps.dirty.has(key) && ps.dirty.get(key) !== etagOf(f.body)) || (await infoOf(ps.store, key))?.etag !== etagOf(f.body);
+  d: NodeDesired,
+  tree: TreeState,
+  skip: ReadonlySet<string>,
+  partitions: Map<string, Map<string, Versioned<Partition>>>,
+): Promise<void> {
+  const summaries = treeSummaries(tree);
+  const held = partitions.get(nodeKey(path));
+  const months = partitionsOf(d);
+  const lists = await mapLimit(months, ctx.parallel, async (m) => {
+    const p = held?.get(m);
+    if (p?.value && p.value.rev >= d.parts[m]!.rev) return p.value.items;
+    return (await readJson<Partition>(ctx.store, partitionKey(path, m))).value?.items ?? [];
   });
-  await writeFiles(ps, files.filter((_, i) => stale[i]), [], {});
-}
-
-/** The tree with these nodes' counts moved by `delta` (what this upload will make of them). */
-function predictCounts(tree: TreeState, nodes: readonly NodePath[], delta: (p: NodePath) => number): TreeState {
-  const byKey = new Map(tree.nodes.map((n) => [nodeKey(n.path), n]));
-  for (const p of nodes) {
-    const cur = byKey.get(nodeKey(p));
-    byKey.set(nodeKey(p), { path: p, count: Math.max(0, (cur?.count ?? 0) + delta(p)), rev: cur?.rev ?? 0 });
-  }
-  return { ...tree, nodes: [...byKey.values()] };
-}
-
-async function loadEntryFrom(store: Store, id: string): Promise<Entry | undefined> {
-  const r = await readJson<ArticleRecord>(store, recordKey(id));
-  return r.value?.status === 'published' ? r.value.entry : undefined;
+  const members = [...new Set(lists.flat().map((i) => i.id))].filter((id) => !skip.has(id));
+  await mapLimit(members, ctx.parallel, (id) => verifyPage(ctx, id, summaries));
 }
 
 /**
- * Brings state and public files in line with the current object at `key`. Safe to call any number
- * of times, in any order, concurrently with calls for other keys (or the same key).
+ * Step 6: the pages of the batch's articles. After writing: every record read again (HEAD) and the
+ * tree read again; a page whose record or whose nodes' slugs changed meanwhile is done again.
  */
-export async function syncArticle(store: Store, key: string, settings: Settings, log: Logger): Promise<ArticleOutcome> {
-  const id = key.startsWith(CONTENT_PREFIX) ? articleIdFromPath(key.slice(CONTENT_PREFIX.length)) : null;
-  const ps: PassState = { store, settings, dirty: new Map(), written: new Set(), deleted: new Set(), changedFeeds: new Set(), rendered: new Map() };
-  if (id === null) {
-    log('debug', 'not an article; ignored', { key });
-    return { key, id, status: 'ignored', changed: false, written: [], deleted: [], changedFeeds: [], passes: 0 };
-  }
-  let changed = false;
-  const touched: NodePath[] = [];
-  let wroteError = false;
-  for (let pass = 1; ; pass++) {
-    // 1. The article's record, from the object as it is now. The object is read inside the
-    //    conditional update, so a writer that lost the race re-reads the newer upload.
-    let previous: ArticleRecord | null = null;
-    const rec = await updateJson<ArticleRecord>(store, recordKey(id), async (cur) => {
-      previous = cur;
-      const obj = await store.get(key);
-      if (!obj && !cur) return null; // never seen, already gone: no tombstone needed
-      const next = recordFor(id, key, obj, cur, settings, log);
-      return sameJson(next, cur) ? null : next;
+async function syncPages(ctx: EngineCtx, states: IdState[], first: TreeState): Promise<void> {
+  const { store } = ctx;
+  let tree = first;
+  const views = new Map<string, string>();
+  let todo = states;
+  await retryOnConflict('pages', async (attempt) => {
+    if (attempt > 0) tree = (await readJson<TreeState>(store, TREE_KEY)).value ?? emptyTree();
+    const summaries = treeSummaries(tree);
+    await mapLimit(todo, ctx.parallel, async (s) => {
+      await writePage(ctx, s.id, s.rec, summaries);
+      views.set(s.id, articleView(summaries, s.rec?.nodes ?? []));
     });
-    const record: ArticleRecord = rec.value ?? { id, key, etag: null, status: 'deleted', nodes: [], leaving: [] };
-    let recordEtag = rec.etag;
-    changed ||= rec.wrote;
-
-    // 2. Membership in every node it is in or has left, rendered with the tree as it will be after
-    //    this upload (predicted from the record; step 4 re-renders if the real tree differs).
-    // The site node always: even a bucket whose only article is a draft has (empty) site feeds, as `syndic build` makes.
-    // And every node an earlier pass of ours touched: a pass redone because the record changed under
-    // it may have written a stale membership there.
-    const affected = uniqueNodes([[], ...record.nodes, ...record.leaving, ...touched]);
-    touched.push(...affected);
-    const member = new Set(record.status === 'published' ? record.nodes.map(nodeKey) : []);
-    let summaries: NodeSummary[] = [];
-    const mine = new Set(affected.map(nodeKey));
-    let afterTree: { before: NodeSummary[]; after: NodeSummary[] } | null = null;
-    if (affected.length) {
-      const tree0v = await readJson<TreeState>(store, TREE_KEY);
-      const tree0 = tree0v.value ?? emptyTree();
-      // Where the indexes had it before: the previous record's nodes if we just replaced it, else (a
-      // duplicate or a retry) the indexes already agree with the record.
-      const prev = previous as ArticleRecord | null;
-      const wasMember = new Set(rec.wrote ? (prev?.status === 'published' ? prev.nodes.map(nodeKey) : []) : [...member]);
-      summaries = treeSummaries(predictCounts(tree0, affected, (p) => (member.has(nodeKey(p)) ? 1 : 0) - (wasMember.has(nodeKey(p)) ? 1 : 0)));
-      // 3. Indexes, then their counts (with their revs) into the tree and the site-wide files, then the nodes' files.
-      afterTree = await syncNodes(
-        ps,
-        affected,
-        summaries,
-        (path, idx) => withMembership(idx, id, member.has(nodeKey(path)) ? record.entry : undefined, settings.feedLimit, (other) => loadEntryFrom(store, other)),
-        tree0v,
-      );
-    }
-
-    // 5. The article's own files (and those of articles in moved nodes: their pages name the slugs).
-    if (record.status === 'published' && record.entry) await renderArticle(ps, record.entry, summaries, rec.wrote);
-    else await writeFiles(ps, [], [articlePagePath(id)], {});
-    if (afterTree) await syncMoved(ps, afterTree.before, afterTree.after, mine);
-
-    // 6. The error record follows the article's status.
-    if (record.status === 'rejected' && record.error) {
-      const err: ErrorRecord = { id, key, ...record.error };
-      await store.put(errorKey(id), encodeJson(err), { contentType: 'application/json' });
-      wroteError = true;
-    } else if ((previous as ArticleRecord | null)?.status === 'rejected' || wroteError) {
-      await store.delete(errorKey(id));
-    }
-
-    // 7. The old nodes are clean now: forget them (conditionally: a newer record keeps its own).
-    let redo = false;
-    if (record.leaving.length) {
-      try {
-        recordEtag = (await putJsonIf(store, recordKey(id), { ...record, leaving: [] }, recordEtag)).etag;
-      } catch (e) {
-        if (!(e instanceof PreconditionFailed)) throw e;
-        redo = true;
-      }
-    }
-
-    // 8. Verify, with the tree alone: every node we rendered must still be at the index rev we
-    //    rendered from, seen through the same view of the tree. Any index writer updates the tree
-    //    before writing its files, so if the tree still shows our rev after our last write, no newer
-    //    rendering can have been overtaken by ours. Otherwise sync those nodes again (same order:
-    //    index, tree, files, rewriting what we wrote with other bytes) and look again.
-    for (let round = 0; !redo; round++) {
-      if (round >= MAX_PASSES) throw new Error(`${key}: state kept changing; giving up (the invocation is retried)`);
-      const now = await readJson<TreeState>(store, TREE_KEY);
-      const latest = treeSummaries(now.value ?? emptyTree());
-      const revs = new Map((now.value ?? emptyTree()).nodes.map((n) => [nodeKey(n.path), n.rev]));
-      const stale = [...ps.rendered.values()]
-        .filter((r) => r.rev === null || r.rev !== (revs.get(nodeKey(r.path)) ?? 0) || r.view !== nodeView(latest, r.path))
-        .map((r) => r.path);
-      let did = stale.length > 0;
-      if (stale.length) {
-        const t = await syncNodes(ps, stale, latest, undefined, now);
-        await syncMoved(ps, t.before, t.after, mine);
-      } else did = (await syncTree(ps, [], now)).did;
-      if (record.status === 'published' && record.entry && articleView(latest, record.nodes) !== articleView(summaries, record.nodes))
-        await renderArticle(ps, record.entry, latest, false);
-      summaries = latest;
-      if (!did) break;
-      await backoff(Math.min(round, 6));
-    }
-    // Last, after every write of ours: a newer record (same key, newer upload) means what we wrote for
-    // this article may be stale: a full pass again.
-    if (!redo) redo = ((await infoOf(store, recordKey(id)))?.etag ?? null) !== recordEtag;
-    if (!redo) {
-      // One structured line per article outcome.
-      if (record.status === 'rejected' && record.error) {
-        log('error', 'article rejected', { key, reason: record.error.reason, ...(record.error.line ? { line: record.error.line } : {}) });
-      } else {
-        log('info', `article ${record.status}`, { key, id, changed, written: ps.written.size, deleted: ps.deleted.size, passes: pass });
-      }
-      return {
-        key,
-        id,
-        status: record.status,
-        changed,
-        written: [...ps.written].sort(),
-        deleted: [...ps.deleted].sort(),
-        changedFeeds: [...ps.changedFeeds].sort(),
-        passes: pass,
-      };
-    }
-    if (pass >= MAX_PASSES) throw new Error(`${key}: state kept changing during ${MAX_PASSES} passes; giving up (the invocation is retried)`);
-    await backoff(Math.min(pass, 6));
-  }
+    const heads = await mapLimit(todo, ctx.parallel, (s) => headEtag(store, recordKey(s.id)));
+    const again = new Set<IdState>();
+    await mapLimit(todo, ctx.parallel, async (s, i) => {
+      if (heads[i] === s.etag) return;
+      const r = await readJson<ArticleRecord>(store, recordKey(s.id));
+      const before = s.rec;
+      s.rec = r.value;
+      s.etag = r.etag;
+      if (before?.status !== r.value?.status || before?.v !== r.value?.v || !sameJson(before?.nodes, r.value?.nodes)) again.add(s);
+    });
+    const now = treeSummaries((tree = (await readJson<TreeState>(store, TREE_KEY)).value ?? emptyTree()));
+    for (const s of todo) if (s.rec?.status === 'published' && articleView(now, s.rec.nodes) !== views.get(s.id)) again.add(s);
+    todo = [...again];
+    if (todo.length) throw new Conflict('pages changed while written');
+  });
 }
+
+/** Step 7: one error record per key of the id that is not published (a rejection or a duplicate), none for the others. */
+async function syncErrors(ctx: EngineCtx, s: IdState): Promise<void> {
+  const { store } = ctx;
+  let listed = s.listed;
+  let rec = s.rec;
+  await retryOnConflict(`errors of ${s.id}`, async (attempt) => {
+    if (attempt > 0) {
+      listed = await keysOfId(store, s.id);
+      rec = (await readJson<ArticleRecord>(store, recordKey(s.id))).value;
+    }
+    const ranked = rankKeys(listed);
+    const winner = ranked[0];
+    const want = new Map<string, ErrorRecord | null>();
+    for (const k of [...s.eventKeys, ...(s.previousKey ? [s.previousKey] : [])]) want.set(k, null);
+    if (winner) {
+      const own = rec && rec.key === winner.key && rec.etag === winner.etag ? recordError(rec) : null;
+      want.set(winner.key, own);
+      for (const loser of ranked.slice(1)) want.set(loser.key, duplicateError(s.id, loser, winner.key));
+    }
+    const wrote = await mapLimit([...want], ctx.parallel, ([k, err]) => ensureObject(store, errorKey(k), err ? encodeJson(err) : null));
+    if (!wrote.some(Boolean)) return;
+    // Written: make sure the keys did not change meanwhile (else a stale verdict could be the last word).
+    const now = await keysOfId(store, s.id);
+    if (!sameJson(now.map((o) => [o.key, o.etag]), listed.map((o) => [o.key, o.etag]))) throw new Conflict(`keys of ${s.id} changed`);
+  });
+}
+
+export { slugsOf };

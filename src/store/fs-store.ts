@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { etagOf } from './etag.js';
-import { PreconditionFailed, type ObjectInfo, type PutOptions, type Store, type StoredObject } from './store.js';
+import { PreconditionFailed, type ObjectInfo, type PutOptions, type Store, type StoredObject, type TooLarge } from './store.js';
 
 export class FsStore implements Store {
   readonly root: string;
@@ -32,6 +32,38 @@ export class FsStore implements Store {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'EISDIR') return null;
       throw e;
     }
+  }
+
+  async getCapped(key: string, maxBytes: number): Promise<StoredObject | TooLarge | null> {
+    const info = await this.head(key);
+    if (!info) return null;
+    if (info.size > maxBytes) return { ...info, tooLarge: true };
+    return this.get(key);
+  }
+
+  async head(key: string): Promise<ObjectInfo | null> {
+    const obj = await this.get(key);
+    if (!obj) return null;
+    return { key, etag: obj.etag, size: obj.size, lastModified: obj.lastModified };
+  }
+
+  async listDir(prefix: string): Promise<ObjectInfo[]> {
+    if (prefix !== '' && !prefix.endsWith('/')) throw new Error(`listDir: ${JSON.stringify(prefix)} is not a folder prefix`);
+    const dir = prefix === '' ? this.root : this.file(prefix.slice(0, -1));
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
+      throw e;
+    }
+    const out: ObjectInfo[] = [];
+    for (const ent of entries) {
+      if (!ent.isFile() || ent.name.endsWith('.tmp')) continue;
+      const info = await this.head(prefix + ent.name);
+      if (info) out.push(info);
+    }
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<{ etag: string }> {

@@ -9,7 +9,8 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { etagOf } from './etag.js';
-import { PreconditionFailed, type ObjectInfo, type PutOptions, type Store, type StoredObject } from './store.js';
+import type { Readable } from 'node:stream';
+import { PreconditionFailed, type ObjectInfo, type PutOptions, type Store, type StoredObject, type TooLarge } from './store.js';
 
 export interface S3ClientOptions {
   /** A custom endpoint (the local S3 server); defaults to env AWS_ENDPOINT_URL_S3, else AWS. */
@@ -22,6 +23,11 @@ export interface S3ClientOptions {
  * throttling and 5xx; past that the error propagates and the invocation fails, so Lambda retries it.
  */
 export function createS3Client(options: S3ClientOptions = {}): S3Client {
+  // On Node < 22 the SDK prints a NodeVersionSupportWarning (releases after January 2027 need Node 22)
+  // once per process, that is on every CLI command and test worker. The SDK's own switch turns off that
+  // one warning (@aws-sdk/core emitWarningIfUnsupportedVersion reads it when a client is built); a value
+  // the user set is kept. Other warnings still print. Lambda runs Node 24, where it is never emitted.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const endpoint = options.endpoint ?? process.env.AWS_ENDPOINT_URL_S3;
   const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
   const local = endpoint !== undefined && endpoint !== '';
@@ -73,7 +79,23 @@ export class S3Store implements Store {
     }
   }
 
-  /** The object's metadata without its body, or null. */
+  async getCapped(key: string, maxBytes: number): Promise<StoredObject | TooLarge | null> {
+    try {
+      const r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const info = { key, etag: r.ETag ?? '', size: r.ContentLength ?? 0, lastModified: r.LastModified ?? new Date(0) };
+      if (r.ContentLength !== undefined && r.ContentLength > maxBytes) {
+        // The headers said enough: abort the body stream instead of downloading it.
+        (r.Body as Readable | undefined)?.destroy?.();
+        return { ...info, tooLarge: true };
+      }
+      const body = r.Body ? await r.Body.transformToByteArray() : new Uint8Array();
+      return { ...info, etag: r.ETag ?? etagOf(body), size: body.length, body };
+    } catch (e) {
+      if (isMissing(e)) return null;
+      throw e;
+    }
+  }
+
   async head(key: string): Promise<ObjectInfo | null> {
     try {
       const r = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
@@ -113,6 +135,22 @@ export class S3Store implements Store {
     do {
       const r = await this.client.send(
         new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }),
+      );
+      for (const o of r.Contents ?? []) {
+        if (o.Key === undefined) continue;
+        out.push({ key: o.Key, etag: o.ETag ?? '', size: o.Size ?? 0, lastModified: o.LastModified ?? new Date(0) });
+      }
+      token = r.IsTruncated ? r.NextContinuationToken : undefined;
+    } while (token);
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  async listDir(prefix: string): Promise<ObjectInfo[]> {
+    const out: ObjectInfo[] = [];
+    let token: string | undefined;
+    do {
+      const r = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, Delimiter: '/', ...(token ? { ContinuationToken: token } : {}) }),
       );
       for (const o of r.Contents ?? []) {
         if (o.Key === undefined) continue;

@@ -13,6 +13,11 @@ export interface StoredObject extends ObjectInfo {
   body: Uint8Array;
 }
 
+/** What `getCapped` returns for an object over the limit: its metadata, the body never downloaded. */
+export interface TooLarge extends ObjectInfo {
+  tooLarge: true;
+}
+
 export interface PutOptions {
   contentType?: string;
   cacheControl?: string;
@@ -34,8 +39,17 @@ export interface Store {
   /** The object, or null when there is none. */
   get(key: string): Promise<StoredObject | null>;
   put(key: string, body: Uint8Array | string, options?: PutOptions): Promise<{ etag: string }>;
+  /**
+   * The object if its size (ContentLength, known before the body) is at most `maxBytes`; else its
+   * metadata only, the body stream aborted unread. null when there is none.
+   */
+  getCapped(key: string, maxBytes: number): Promise<StoredObject | TooLarge | null>;
+  /** The object's metadata without its body, or null. */
+  head(key: string): Promise<ObjectInfo | null>;
   /** Every object whose key starts with the prefix, in key order. */
   list(prefix: string): Promise<ObjectInfo[]>;
+  /** The objects directly under a folder prefix (ending in `/`), not in its subfolders (S3: Delimiter `/`). */
+  listDir(prefix: string): Promise<ObjectInfo[]>;
   /** Deleting a missing object is not an error. */
   delete(key: string): Promise<void>;
   /** A short name for logs: the folder or `s3://bucket`. */

@@ -151,23 +151,52 @@ describe('build cache', () => {
     expect(upgraded.written).toEqual([]); // same code in fact: every byte equal, nothing rewritten
   });
 
-  it('an article dated by its file time follows that time when the file is touched', async () => {
+  it('an article without a date keeps the time Syndic first saw it: touching every file changes no date (issue 12)', async () => {
     const content = path.join(tmp, 'mtime');
-    await mkdir(content, { recursive: true });
+    await mkdir(path.join(content, 'sub'), { recursive: true });
     const file = path.join(content, 'undated.md');
     await writeFile(file, '---\ntitle: No date here\ncategories: [X]\n---\n<p>body</p>\n');
+    await writeFile(path.join(content, 'sub/dated.md'), withFront('Dated', '[X]'));
     const first = new Date('2021-02-03T04:05:06Z');
     await utimes(file, first, first);
     const out = path.join(tmp, 'mtime-out');
-    const args = ['build', '--content', content, '--out', out, '--cache-dir', path.join(tmp, 'mtime-cache')];
+    const cache = path.join(tmp, 'mtime-cache');
+    const args = ['build', '--content', content, '--out', out, '--cache-dir', cache];
     let r = await syndic(args);
-    expect(r.stderr).toContain('using the upload time 2021-02-03T04:05:06.000Z');
-    expect(await readFile(path.join(out, 'feed.json'), 'utf8')).toContain('"date_published": "2021-02-03T04:05:06.000Z"');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('using the first time Syndic saw it, 2021-02-03T04:05:06.000Z');
+    // The summary names the article without a readable date.
+    expect(r.stdout).toMatch(/1 article without a readable date \(dated by when Syndic first saw them: undated\.md\)/);
+    const feed = await readFile(path.join(out, 'feed.json'), 'utf8');
+    expect(feed).toContain('"date_published": "2021-02-03T04:05:06.000Z"');
+    const before = await files(out);
+
+    // Every file touched (as a copy or a checkout does): no date moves, nothing is written.
     const second = new Date('2022-03-04T05:06:07Z');
+    for (const f of [file, path.join(content, 'sub/dated.md')]) await utimes(f, second, second);
+    r = await syndic(args);
+    expect(r.code, r.stderr).toBe(0);
+    expect(written(r)).toBe(0);
+    expect(r.stderr).not.toContain('2022-03-04T05:06:07');
+    expectSameFiles(await files(out), before);
+
+    // Edited bytes: parsed again, still dated by its first sight.
+    await writeFile(file, '---\ntitle: No date here, edited\ncategories: [X]\n---\n<p>body</p>\n');
     await utimes(file, second, second);
     r = await syndic(args);
     expect(parsed(r)).toBe(1);
-    expect(r.stderr).toContain('using the upload time 2022-03-04T05:06:07.000Z');
+    expect(await readFile(path.join(out, 'feed.json'), 'utf8')).toContain('"date_published": "2021-02-03T04:05:06.000Z"');
+
+    // A settings change discards the cache's records but not the first-seen times.
+    r = await syndic([...args, '--set', 'title=Another title']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(parsed(r)).toBe(2);
+    expect(await readFile(path.join(out, 'feed.json'), 'utf8')).toContain('"date_published": "2021-02-03T04:05:06.000Z"');
+
+    // Deleting the cache folder forgets them (documented): the file's mtime is the first sight again.
+    await rm(cache, { recursive: true, force: true });
+    r = await syndic([...args, '--set', 'title=Another title']);
+    expect(r.code, r.stderr).toBe(0);
     expect(await readFile(path.join(out, 'feed.json'), 'utf8')).toContain('"date_published": "2022-03-04T05:06:07.000Z"');
   });
 

@@ -69,7 +69,7 @@ describe.concurrent('syndic build', () => {
     await expect(readFile(path.join(out, 'categories/x/feed.json'))).rejects.toThrow();
   });
 
-  it('lets flags override the cdk.json settings', async () => {
+  it('lets flags override the syndic.config.json settings', async () => {
     const out = path.join(tmp, 'out-flags');
     const r = await syndic(['build', '--content', good, '--out', out, '--site-url', 'https://feeds.example.org/', '--feed-limit', '1']);
     expect(r.code, r.stderr).toBe(0);

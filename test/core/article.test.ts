@@ -106,13 +106,16 @@ describe('dates', () => {
     expect(parseDate('', 'UTC')).toBeNull();
   });
 
-  it('falls back to the upload time, with a warning naming the file, for a missing or unreadable date', () => {
+  it('falls back to the first time Syndic saw the article, with a one-line warning naming the file, for a missing or unreadable date', () => {
     for (const src of [fm('title: t'), fm('title: t\ndate: Invalid Date'), fm('title: t\ndate: 20220402'), fm('title: t\ndate: yesterday')]) {
       const r = parse(src, {}, 'content/x/y.md');
       expect(r.article.date).toBe(UPLOADED.toISOString());
+      expect(r.dateSource).toBe('first-seen');
       expect(r.warnings).toHaveLength(1);
-      expect(r.warnings[0]).toContain('content/x/y.md');
+      expect(r.warnings[0]).toMatch(/^content\/x\/y\.md: .*first time Syndic saw it/);
+      expect(r.warnings[0]).not.toContain('\n');
     }
+    expect(parse(fm('title: t\ndate: 2022-04-02')).dateSource).toBe('front-matter');
   });
 
   it('reads `updated`, never earlier than the date', () => {
@@ -122,6 +125,64 @@ describe('dates', () => {
     const r = parse(fm('title: t\ndate: 2022-04-02 10:00:00\nupdated: nope'));
     expect(r.article.updated).toBe('2022-04-02T10:00:00.000Z');
     expect(r.warnings.join()).toContain('posts/a.md');
+  });
+});
+
+describe('dates readers can trust (issue 12)', () => {
+  const at = (id: string, src: string, settings: Partial<Settings> = {}, uploadedAt = UPLOADED) =>
+    parseArticle({ id, file: `${id}.md`, bytes: enc(src), uploadedAt }, resolveSettings(settings), renderMarkdown);
+  const dateless = fm('title: t\ndate: Invalid Date');
+
+  it('takes a date written in the file name or the folders before the first-seen time, as midnight in the site zone', () => {
+    const cases: [string, string][] = [
+      ['2022-04-02-title', '2022-04-02'],
+      ['posts/2022-04-02_title', '2022-04-02'],
+      ['2022-04-02', '2022-04-02'],
+      ['2022/04/02/title', '2022-04-02'],
+      ['blog/2022/4/2/title', '2022-04-02'],
+      ['2021/01/01/2022-04-02-title', '2022-04-02'],
+      ['2021/12/31/x/2022/04/02/title', '2022-04-02'],
+      ['2022-04-02/title', '2022-04-02'],
+    ];
+    for (const [id, day] of cases) {
+      const r = at(id, dateless);
+      expect(r.article.date, id).toBe(`${day}T00:00:00.000Z`);
+      expect(r.dateSource, id).toBe('path');
+      expect(r.warnings, id).toEqual([`${id}.md: unreadable date "Invalid Date"; using the date in its path, ${day}T00:00:00.000Z`]);
+    }
+    expect(at('2022/04/02/title', dateless, { timezone: 'Asia/Shanghai' }).article.date).toBe('2022-04-01T16:00:00.000Z');
+  });
+
+  it('ignores path dates that are not dates, then uses the first-seen time', () => {
+    for (const id of ['2022-02-30-title', '2022/13/02/title', '20220402-title', 'v2022-04-02', '2022/04/title', 'title-2022-04-02', '12022-04-02-x']) {
+      const r = at(id, dateless);
+      expect(r.dateSource, id).toBe('first-seen');
+      expect(r.article.date, id).toBe(UPLOADED.toISOString());
+    }
+  });
+
+  it('a front-matter date wins over a path date, and a path date over the first-seen time', () => {
+    expect(at('2022-04-02-title', fm('title: t\ndate: 2020-01-01 10:00:00')).article.date).toBe('2020-01-01T10:00:00.000Z');
+    expect(at('2022-04-02-title', fm('title: t'), {}, new Date('2030-01-01T00:00:00Z')).article.date).toBe('2022-04-02T00:00:00.000Z');
+  });
+
+  it('touching every file and rebuilding changes no date: same bytes and same first-seen time give the same entry', () => {
+    const settings = resolveSettings({});
+    const files = [
+      { id: 'dateless', src: dateless },
+      { id: '2022/04/02/in-path', src: dateless },
+      { id: 'dated', src: fm('title: t\ndate: Sat, 02 Apr 2022 12:47:38 GMT') },
+    ];
+    const firstSeen = new Date('2024-01-02T03:04:05.678Z');
+    const run = () => files.map((f) => processArticle({ id: f.id, file: `${f.id}.md`, bytes: enc(f.src), uploadedAt: firstSeen }, settings));
+    const once = run();
+    // "touch": the bytes and the recorded first-seen time stay; nothing else is an input.
+    expect(run()).toEqual(once);
+    expect(once.map((p) => (p.kind === 'entry' ? [p.entry.date, p.dateSource] : p.kind))).toEqual([
+      ['2024-01-02T03:04:05.678Z', 'first-seen'],
+      ['2022-04-02T00:00:00.000Z', 'path'],
+      ['2022-04-02T12:47:38.000Z', 'front-matter'],
+    ]);
   });
 });
 

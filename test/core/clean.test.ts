@@ -4,7 +4,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseArticle } from '../../src/core/article.js';
-import { absoluteUrl, cleanHtml } from '../../src/core/clean.js';
+import { absoluteUrl, cleanHtml, cleanHtmlWithReport } from '../../src/core/clean.js';
 import { renderMarkdown } from '../../src/core/markdown.js';
 import { resolveSettings } from '../../src/core/settings.js';
 import { CORPUS_DIR } from '../helpers/feeds.js';
@@ -152,6 +152,63 @@ describe('empty wrappers and boilerplate', () => {
   });
 });
 
+describe('code is never lost (issue 12)', () => {
+  it('keeps markup the cleaner does not allow inside <pre>/<code> as the literal text the author wrote', () => {
+    expect(clean("<pre><code>{/* Home.js */}\n<button onClick={()=>{this.props.history.push('/detail/88')}}>去详情页</button>\n</code></pre>")).toBe(
+      "<pre><code>{/* Home.js */}\n&lt;button onClick={()=&gt;{this.props.history.push('/detail/88')}}&gt;去详情页&lt;/button&gt;\n</code></pre>",
+    );
+    expect(clean('<pre><code><Route exact path="/detail/:id" component=&#123;Detail&#125;></Route></code></pre>')).toBe(
+      '<pre><code>&lt;Route exact path="/detail/:id" component={Detail}&gt;&lt;/Route&gt;</code></pre>',
+    );
+    expect(clean('<p>Use <code>List<String></code> here</p>')).toBe('<p>Use <code>List&lt;String&gt;</code> here</p>');
+    expect(clean('<pre><my-el title="<b>x</b>">y</my-el></pre>')).toBe('<pre>&lt;my-el title="&lt;b&gt;x&lt;/b&gt;"&gt;y&lt;/my-el&gt;</pre>');
+  });
+
+  it('keeps allowed markup inside code as markup, and reads a <style> or <script> sample as code, never running it', () => {
+    expect(clean('<pre><code><span class="hljs-keyword">const</span> <b>x</b></code></pre>')).toBe('<pre><code><span>const</span> <b>x</b></code></pre>');
+    expect(clean('<pre><code><style>\n* { <span class="hljs-attribute">padding</span>: 0; }\n</style></code></pre>')).toBe(
+      '<pre><code>&lt;style&gt;\n* { <span>padding</span>: 0; }\n&lt;/style&gt;</code></pre>',
+    );
+    const script = clean('<pre><script>alert(1)</script></pre>');
+    expect(script).toBe('<pre>&lt;script&gt;alert(1)&lt;/script&gt;</pre>');
+    expect(script).not.toMatch(/<script/i);
+    // Outside code, the same tags are still removed with their content.
+    expect(clean('<p>a</p><script>alert(1)</script><button>b</button>')).toBe('<p>a</p>');
+    // A code sample's tags end where HTML says a tag ends; an unclosed one runs to the end, as in a browser.
+    expect(clean('<pre>a <x-y z="1>2">b</pre>')).toBe('<pre>a &lt;x-y z="1&gt;2"&gt;b</pre>');
+  });
+
+  it('removes copy-button furniture inside code and out, without showing its tags', () => {
+    expect(clean('<pre><code>x = 1\n<span class="copy-code-btn">复制代码</span></code></pre>')).toBe('<pre><code>x = 1\n</code></pre>');
+    expect(clean('<pre><code>x = 1<button class="btn copy-btn" onclick="copy()">复制代码</button></code></pre>')).toBe('<pre><code>x = 1</code></pre>');
+    expect(clean('<div><button class="copy-button">Copy</button><pre>y</pre></div>')).toBe('<div><pre>y</pre></div>');
+  });
+});
+
+describe('what the source hides stays hidden (issue 12)', () => {
+  it('removes elements with `hidden`, aria-hidden="true" or an inline display:none, with their content', () => {
+    expect(clean('<p>a</p><a href="https://z.example/" class="originUrl" hidden>查看知乎原文</a><p>b</p>')).toBe('<p>a</p><p>b</p>');
+    expect(clean('<p>a<i class="fa" aria-hidden="true">icon</i>b</p><div aria-hidden="TRUE ">x</div>')).toBe('<p>ab</p>');
+    expect(clean('<div style="width:1px;display:none;"><small>扫码分享</small></div><p style="DISPLAY : none !important">x</p><p>y</p>')).toBe('<p>y</p>');
+    expect(clean('<pre><span hidden>secret</span>code</pre>')).toBe('<pre>code</pre>');
+  });
+
+  it('keeps what is visible: aria-hidden="false", display other than none, hidden-sounding classes', () => {
+    expect(clean('<p aria-hidden="false">a</p><p style="display:block">b</p><p class="hidden-xs">c</p><p style="display:nonesuch">d</p>')).toBe(
+      '<p>a</p><p>b</p><p>c</p><p>d</p>',
+    );
+  });
+
+  it('reports the images that went with dropped or hidden blocks', () => {
+    const r = cleanHtmlWithReport(
+      '<p><img src="/kept.png"></p><div class="appendQr_wrap"><img src="https://n.sinaimg.cn/qr.png?a=1&amp;b=2"></div><img hidden data-src="//i.example/h.png">',
+      { baseUrl: BASE, dropSelectors: DROP },
+    );
+    expect(r.html).toBe('<p><img src="https://site.example/kept.png" referrerpolicy="no-referrer" /></p>');
+    expect(r.droppedImages.sort()).toEqual(['https://i.example/h.png', 'https://n.sinaimg.cn/qr.png?a=1&b=2']);
+  });
+});
+
 describe('classic XSS vectors leave no script', () => {
   const vectors = [
     '<script>alert(1)</script>',
@@ -225,7 +282,8 @@ describe('idempotence', () => {
     '<img data-src="//i.example/a.jpg">', '<img src="x.png" onerror="y">', '<br>', '<hr>', '<b>', '</b>', '<em>', '</em>',
     '<strong>', '</strong>', '<pre>', '</pre>', '<code>', '</code>', '<ul>', '<li>', '</li>', '</ul>', '<table>', '<td>', '</table>',
     '<iframe src="//v.example/e">', '</iframe>', '<script>', '</script>', '<style>', '</style>', '<!-- c -->', '<!--', '-->',
-    '<div class="appendQr_wrap">', '<blockquote>', '</blockquote>', '<figure>', '<figcaption>', '</figure>', '<h2>', '</h2>',
+    '<div class="appendQr_wrap">', '<div hidden>', '<span aria-hidden="true">', '<p style="display:none">', '<button class="copy-code-btn">',
+    '</button>', '<pre><my-el a="<b>">', '</my-el>', '<code><Route path="/x">', '<blockquote>', '</blockquote>', '<figure>', '<figcaption>', '</figure>', '<h2>', '</h2>',
     '&nbsp;', '&amp;', '&lt;', '&gt;', '&quot;', '&#123;', '&', '<', '>', '"', "'", ' ', '  ', '\n', 'text', '中文', '🦈', '0',
   );
 

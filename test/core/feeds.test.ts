@@ -1,8 +1,9 @@
-// Feed rendering over `feed`, and the wrappers for its bugs: every output is checked with the same
-// validators and parsers as the corpus, and the text a reader sees must equal the text we meant.
+// Feed rendering: every output is checked with the same validators and parsers as the corpus (RELAX
+// NG, JSON Feed schema, the W3C validator's rules), and the text a reader sees must equal the text we meant.
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { imageType, toEntry, type Entry } from '../../src/core/entry.js';
-import { feedUpdated, renderFeeds, type FeedMeta } from '../../src/core/feeds.js';
+import { distinctUpdated, feedHtml, feedUpdated, renderFeeds, type FeedMeta } from '../../src/core/feeds/index.js';
 import { resolveSettings } from '../../src/core/settings.js';
 import { buildSite } from '../../src/core/site.js';
 import {
@@ -13,6 +14,7 @@ import {
   asArray,
   validateAtom,
   validateJsonFeed,
+  w3cProblems,
   wellFormedXml,
 } from '../helpers/feeds.js';
 
@@ -43,13 +45,20 @@ function entry(over: Partial<Entry> = {}): Entry {
   };
 }
 
-/** Renders, validates all three formats, and returns what two parsers and the JSON read back. */
-async function roundTrip(entries: Entry[], meta: FeedMeta = META) {
+/**
+ * Renders, validates all three formats (with the W3C validator's rules unless the test feeds text
+ * that looks like HTML on purpose), and returns what two parsers and the JSON read back.
+ */
+async function roundTrip(entries: Entry[], meta: FeedMeta = META, w3c = true) {
   const f = renderFeeds(meta, entries);
   expect(wellFormedXml(f.rss)).toEqual([]);
   expect(wellFormedXml(f.atom)).toEqual([]);
   expect(validateAtom(f.atom)).toEqual([]);
   expect(validateJsonFeed(f.json)).toEqual([]);
+  if (w3c) {
+    expect(w3cProblems(f.rss, { format: 'rss', location: meta.feedUrls.rss })).toEqual([]);
+    expect(w3cProblems(f.atom, { format: 'atom', location: meta.feedUrls.atom })).toEqual([]);
+  }
   const json = JSON.parse(f.json) as Record<string, unknown> & { items: Record<string, unknown>[] };
   return {
     ...f,
@@ -61,15 +70,13 @@ async function roundTrip(entries: Entry[], meta: FeedMeta = META) {
   };
 }
 
-/** Atom `type="html"` text as a reader shows it. */
-const htmlText = (s: string | undefined) => (s ?? '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
 
-describe('the `feed` wrappers', () => {
+describe('escaping: text survives exactly', () => {
   it('keeps several `]]>` in content and titles from breaking the XML, and the text intact', async () => {
     const title = 'a ]]> b ]]> c ]]]]> d';
     const r = await roundTrip([entry({ title, contentHtml: '<p>x ]]> y ]]> z</p><pre>]]]]>></pre>', summary: 'one ]]> two ]]> three' })]);
     for (const p of [r.rssFs, r.rssRp]) expect(p.items[0]!.title).toBe(title);
-    expect(htmlText(r.atomFs.items[0]!.title)).toBe(title);
+    expect(r.atomFs.items[0]!.title).toBe(title);
     expect(r.jsonDoc.items[0]!.title).toBe(title);
     // In HTML, `]]&gt;` and `]]>` are the same text.
     for (const p of [r.rssFs, r.atomFs, r.rssRp]) expect(p.items[0]!.content!.replace(/&gt;/g, '>')).toBe('<p>x ]]> y ]]> z</p><pre>]]]]>></pre>');
@@ -77,7 +84,7 @@ describe('the `feed` wrappers', () => {
 
   it('strips control characters, U+FFFE/U+FFFF and lone surrogates, keeping tab, LF, CR and emoji', async () => {
     const bad = 'a\u0000b\u0001c\u0008d\u000Be\u000Cf\u001Fg\uFFFEh\uFFFFi\uD800j\uDC00k';
-    const r = await roundTrip([entry({ title: `T ${bad} 🦈`, contentHtml: `<p>${bad}\tx\ny 🦈</p>`, summary: bad, author: `Au${bad}` })], { ...META, title: `S${bad}` });
+    const r = await roundTrip([entry({ title: `T ${bad} 🦈`, contentHtml: `<p>${bad}\tx\ny 🦈</p>`, summary: bad, author: `Au${bad}` })], { ...META, title: `S${bad}` }, false);
     for (const xml of [r.rss, r.atom, r.json]) expect(xml).not.toMatch(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
     expect(r.jsonDoc.items[0]!.title).toBe('T abcdefghijk 🦈');
     expect(r.jsonDoc.items[0]!.content_html).toBe('<p>abcdefghijk\tx\ny 🦈</p>');
@@ -86,7 +93,8 @@ describe('the `feed` wrappers', () => {
 
   it('writes `<` and `&` in category names and tags as text, in every format', async () => {
     const names = ['R&D', 'a < b > c', 'x &amp; y', 'q"uote', '新浪财经－国內'];
-    const r = await roundTrip([entry({ categories: [names.slice(0, 3)], tags: names.slice(3) })]);
+    // `x &amp; y` is text that looks like HTML: the W3C validator would warn (ContainsHTML), rightly.
+    const r = await roundTrip([entry({ categories: [names.slice(0, 3)], tags: names.slice(3) })], META, false);
     expect(r.jsonDoc.items[0]!.tags).toEqual(names);
     const rssCats = (r.rssFs.raw as { items: { categories: { name: string }[] }[] }).items[0]!.categories.map((c) => c.name);
     expect(rssCats).toEqual(names);
@@ -96,11 +104,11 @@ describe('the `feed` wrappers', () => {
   });
 
   it('keeps a literal `&amp;` in text (titles, authors, feed title) as `&amp;`', async () => {
-    const r = await roundTrip([entry({ title: 'Tom &amp; Jerry & co', author: 'A &amp; B' })], { ...META, title: 'S &amp; T', author: 'Team &amp; Co' });
+    const r = await roundTrip([entry({ title: 'Tom &amp; Jerry & co', author: 'A &amp; B' })], { ...META, title: 'S &amp; T', author: 'Team &amp; Co' }, false);
     expect(r.jsonDoc.items[0]!.title).toBe('Tom &amp; Jerry & co');
     expect(r.rssFs.items[0]!.title).toBe('Tom &amp; Jerry & co');
     expect(r.rssRp.items[0]!.title).toBe('Tom &amp; Jerry & co');
-    expect(htmlText(r.atomFs.items[0]!.title)).toBe('Tom &amp; Jerry & co');
+    expect(r.atomFs.items[0]!.title).toBe('Tom &amp; Jerry & co');
     expect((r.rssFs.raw as { items: { dc: { creators: string[] } }[] }).items[0]!.dc.creators).toEqual(['A &amp; B']);
     expect((r.atomFs.raw as { entries: { authors: { name: string }[] }[] }).entries[0]!.authors[0]!.name).toBe('A &amp; B');
     expect(r.rssFs.title).toBe('S &amp; T');
@@ -192,7 +200,9 @@ describe('JSON Feed 1.1', () => {
 
 describe('feed dates and order', () => {
   it('an empty feed is still valid, dated at the epoch (never the build time)', async () => {
-    const r = await roundTrip([]);
+    // The W3C validator calls 1970 implausible (ImplausibleDate); an empty feed has no better date,
+    // and only the site's own feed can be empty (before its first article).
+    const r = await roundTrip([], META, false);
     expect(r.atom).toContain('<updated>1970-01-01T00:00:00.000Z</updated>');
     expect(r.rss).toContain('<lastBuildDate>Thu, 01 Jan 1970 00:00:00 GMT</lastBuildDate>');
     expect(r.jsonDoc.items).toEqual([]);
@@ -226,5 +236,146 @@ describe('feed dates and order', () => {
     // Input order does not matter.
     const again = buildSite([...entries].reverse(), settings);
     expect(again.map((f) => f.body)).toEqual(files.map((f) => f.body));
+  });
+});
+
+describe('issue 12: what readers see', () => {
+  it('writes Atom titles as plain text (type="text"), so every reader shows them literally', async () => {
+    const r = await roundTrip([entry({ title: '"React" 路由 & <Route> 传参' })], META, false);
+    expect(r.atom).toContain('<title type="text">"React" 路由 &amp; &lt;Route&gt; 传参</title>');
+    expect(r.atom).not.toContain('type="html"><![CDATA["React"');
+    expect(r.atomFs.items[0]!.title).toBe('"React" 路由 & <Route> 传参');
+    expect(r.atomRp.items[0]!.title).toBe('"React" 路由 & <Route> 传参');
+    expect(r.atom).toContain('<title type="text">Site</title>');
+  });
+
+  it('gives every RSS item a description, before content:encoded (W3C NeedDescriptionBeforeContent)', async () => {
+    const r = await roundTrip([entry({ id: 'img', contentHtml: '<p><img src="https://i.example/a.png" referrerpolicy="no-referrer" /></p>', summary: '1 image' })]);
+    const item = r.rss.slice(r.rss.indexOf('<item>'));
+    expect(item.indexOf('<description>')).toBeGreaterThan(0);
+    expect(item.indexOf('<description>')).toBeLessThan(item.indexOf('<content:encoded>'));
+    expect(r.rssFs.items[0]!.content).toContain('<img');
+    expect((r.rssFs.raw as { items: { description: string }[] }).items[0]!.description).toBe('1 image');
+  });
+
+  it('never gives two items of one feed the same updated instant: the smallest id keeps it, the next move on by a millisecond', async () => {
+    const t = '2022-04-02T12:47:38.000Z';
+    const entries = ['c', 'a', 'b'].map((id) => entry({ id, date: t, updated: t }));
+    entries.push(entry({ id: 'd', date: t, updated: '2022-04-02T12:47:38.001Z' }), entry({ id: 'e', date: '2022-01-01T00:00:00.000Z', updated: '2022-01-01T00:00:00.000Z' }));
+    const r = await roundTrip(entries);
+    const updated = (p: string) => /<updated>([^<]+)<\/updated>/.exec(r.atom.slice(r.atom.indexOf(`<id>https://s.example/articles/${p}/</id>`)))![1];
+    expect(['a', 'b', 'c', 'd', 'e'].map(updated)).toEqual([
+      // d keeps its own instant (.001); b and c step over it.
+      '2022-04-02T12:47:38.000Z', '2022-04-02T12:47:38.002Z', '2022-04-02T12:47:38.003Z', '2022-04-02T12:47:38.001Z', '2022-01-01T00:00:00.000Z',
+    ]);
+    expect(r.jsonDoc.items.map((i) => i.date_modified)).toEqual(['c', 'a', 'b', 'd', 'e'].map(updated));
+    // The feed's own updated is the latest of them; published dates are left as they are.
+    expect(r.atom).toContain('<updated>2022-04-02T12:47:38.003Z</updated>\n    <generator>');
+    expect(r.jsonDoc.items.map((i) => i.date_published)).toEqual([t, t, t, t, '2022-01-01T00:00:00.000Z']);
+    // Deterministic: input order does not matter, the same entries give the same bytes.
+    expect(distinctUpdated([...entries].reverse())).toEqual(distinctUpdated(entries));
+    expect(renderFeeds(META, entries)).toEqual(renderFeeds(META, entries));
+  });
+
+  it('puts the feed icon, logo and copyright in all three formats, valid for the W3C rules', async () => {
+    const meta = { ...META, icon: 'https://s.example/favicon.png', logo: 'https://s.example/logo.png', copyright: '© 2024 Site & Co' };
+    const r = await roundTrip([entry()], meta);
+    expect(r.atom).toContain('<icon>https://s.example/favicon.png</icon>');
+    expect(r.atom).toContain('<logo>https://s.example/logo.png</logo>');
+    expect(r.atom).toContain('<rights type="text">© 2024 Site &amp; Co</rights>');
+    expect(r.rss).toContain('<copyright>© 2024 Site &amp; Co</copyright>');
+    // The order of url, title and link inside <image> carries no meaning (feed writes title first).
+    expect((parseXml(r.rss).rss as { channel: { image: unknown } }).channel.image).toMatchObject({ url: 'https://s.example/logo.png', title: 'Site', link: 'https://s.example/' });
+    expect(r.jsonDoc).toMatchObject({ icon: 'https://s.example/logo.png', favicon: 'https://s.example/favicon.png' });
+    // Without them: none of the elements.
+    const plain = await roundTrip([entry()]);
+    for (const tag of ['<icon>', '<logo>', '<rights', '<copyright>', '<image>']) expect(plain.atom + plain.rss, tag).not.toContain(tag);
+    expect(plain.jsonDoc.icon).toBeUndefined();
+  });
+
+  it('in summary mode carries the summary, or the <!--more--> excerpt, instead of the content', async () => {
+    const meta: FeedMeta = { ...META, content: 'summary' };
+    const r = await roundTrip([entry({ id: 'plain', summary: 'A < b & c' }), entry({ id: 'more', excerptHtml: '<p>Intro <strong>bold</strong></p>', summary: 'Intro bold' })], meta);
+    expect(r.rss).not.toContain('<content:encoded>');
+    expect(r.atom).not.toContain('<content');
+    expect(r.rss).toContain('<description><![CDATA[A &lt; b &amp; c]]></description>');
+    expect(r.rss).toContain('<description><![CDATA[<p>Intro <strong>bold</strong></p>]]></description>');
+    expect(r.atom).toContain('<summary type="html"><![CDATA[<p>Intro <strong>bold</strong></p>]]></summary>');
+    expect(r.jsonDoc.items[0]).toMatchObject({ content_text: 'A < b & c', summary: 'A < b & c' });
+    expect(r.jsonDoc.items[0]!.content_html).toBeUndefined();
+    expect(r.jsonDoc.items[1]).toMatchObject({ content_html: '<p>Intro <strong>bold</strong></p>', summary: 'Intro bold' });
+    for (const p of [r.rssFs, r.atomFs]) expect(p.items.map((i) => i.link)).toEqual(['https://s.example/articles/plain/', 'https://s.example/articles/more/']);
+    // Full mode (the default) still carries the content, the excerpt only as nothing more.
+    const full = await roundTrip([entry({ id: 'more', excerptHtml: '<p>Intro</p>', contentHtml: '<p>Intro</p><p>rest</p>' })]);
+    expect(full.rssFs.items[0]!.content).toBe('<p>Intro</p><p>rest</p>');
+  });
+
+  it('uses the article’s own id in all three formats: RSS guid (not a permalink), Atom id, JSON id', async () => {
+    const guid = 'https://old.example/2019/01/02/hello/';
+    const r = await roundTrip([entry({ id: 'a', guid }), entry({ id: 'b', guid: 'urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66' })]);
+    expect(r.rss).toContain(`<guid isPermaLink="false">${guid}</guid>`);
+    expect(r.rss).toContain('<guid isPermaLink="false">urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66</guid>');
+    expect(r.atomFs.items.map((i) => i.id)).toEqual([guid, 'urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66']);
+    expect(r.jsonDoc.items.map((i) => i.id)).toEqual([guid, 'urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66']);
+    expect(r.jsonDoc.items.map((i) => i.url)).toEqual(['https://s.example/articles/a/', 'https://s.example/articles/b/']);
+    expect(r.rssFs.items.map((i) => i.link)).toEqual(['https://s.example/articles/a/', 'https://s.example/articles/b/']);
+    // A guid equal to the link stays a permalink.
+    expect((await roundTrip([entry({ guid: 'https://s.example/articles/a/' })])).rss).toContain('<guid isPermaLink="true">https://s.example/articles/a/</guid>');
+  });
+
+  it('publishes podcast-style attachments: one RSS enclosure, every Atom rel="enclosure", JSON Feed attachments', async () => {
+    const enclosures = [
+      { url: 'https://cdn.example/ep1.mp3', type: 'audio/mpeg', length: 12345678, title: 'Episode 1' },
+      { url: 'https://cdn.example/ep1.ogg', type: 'audio/ogg', length: 0 },
+    ];
+    const r = await roundTrip([entry({ enclosures, image: { url: 'https://i.example/cover.jpg', type: 'image/jpeg' } })]);
+    const rssItem = (parseXml(r.rss).rss as { channel: { item: Record<string, unknown> } }).channel.item;
+    expect(rssItem.enclosure).toEqual({ '@_url': 'https://cdn.example/ep1.mp3', '@_length': '12345678', '@_type': 'audio/mpeg' });
+    expect(r.atom).toContain('<link rel="enclosure" href="https://cdn.example/ep1.mp3" type="audio/mpeg" length="12345678" title="Episode 1"/>');
+    expect(r.atom).toContain('<link rel="enclosure" href="https://cdn.example/ep1.ogg" type="audio/ogg"/>');
+    // The lead image stays the item's image, not one more enclosure.
+    expect(r.atom).not.toContain('<link rel="enclosure" href="https://i.example/cover.jpg"');
+    expect((rssItem['media:content'] as Record<string, string>)['@_url']).toBe('https://i.example/cover.jpg');
+    expect(r.jsonDoc.items[0]).toMatchObject({
+      image: 'https://i.example/cover.jpg',
+      attachments: [
+        { url: 'https://cdn.example/ep1.mp3', mime_type: 'audio/mpeg', title: 'Episode 1', size_in_bytes: 12345678 },
+        { url: 'https://cdn.example/ep1.ogg', mime_type: 'audio/ogg' },
+      ],
+    });
+    const fs = (r.rssFs.raw as { items: { enclosures: { url: string }[] }[] }).items[0]!.enclosures;
+    expect(fs.map((e) => e.url)).toEqual(['https://cdn.example/ep1.mp3']);
+  });
+
+  it('leaves `controls` off <video>/<audio> in feeds (W3C SecurityRiskAttr) and links the file instead', async () => {
+    const html = '<p>x</p><video src="https://v.example/a.mp4?x=1&amp;y=2" controls="controls" width="100%"></video><audio controls><source src="https://v.example/b.mp3" /></audio><video src="https://v.example/c.mp4"></video>';
+    expect(feedHtml(html)).toBe(
+      '<p>x</p><video src="https://v.example/a.mp4?x=1&amp;y=2" width="100%"></video><a href="https://v.example/a.mp4?x=1&amp;y=2">https://v.example/a.mp4?x=1&amp;y=2</a>' +
+        '<audio><source src="https://v.example/b.mp3" /></audio><a href="https://v.example/b.mp3">https://v.example/b.mp3</a><video src="https://v.example/c.mp4"></video>',
+    );
+    const r = await roundTrip([entry({ contentHtml: html })]);
+    expect(r.jsonDoc.items[0]!.content_html).toBe(feedHtml(html));
+    expect(r.rss).not.toContain('controls');
+  });
+});
+
+describe('distinctUpdated, for any entries', () => {
+  it('gives distinct instants, keeps every unshared instant and every group’s smallest id, ignores input order', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.tuple(fc.string({ minLength: 1, maxLength: 3 }), fc.integer({ min: 0, max: 6 })), { selector: (t) => t[0], maxLength: 25 }), (pairs) => {
+        const entries = pairs.map(([id, ms]) => ({ id, updated: new Date(Date.UTC(2022, 0, 1) + ms).toISOString() }));
+        const out = distinctUpdated(entries);
+        const values = [...out.values()];
+        if (new Set(values).size !== values.length) return false;
+        for (const e of entries) {
+          const sharing = entries.filter((x) => x.updated === e.updated);
+          const smallest = sharing.map((x) => x.id).sort()[0];
+          if ((sharing.length === 1 || e.id === smallest) && out.get(e.id) !== e.updated) return false;
+          if (out.get(e.id)! < e.updated) return false;
+        }
+        return JSON.stringify([...distinctUpdated([...entries].reverse())].sort()) === JSON.stringify([...out].sort());
+      }),
+      { seed: 12, numRuns: 500 },
+    );
   });
 });

@@ -11,9 +11,10 @@ export interface CliRun {
   stderr: string;
 }
 
-export function runSyndic(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+/** `options.cwd`: the folder it runs in (default: the repository root, whose syndic.config.json applies). */
+export function runSyndic(args: string[], env: Record<string, string> = {}, options: { cwd?: string } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/syndic.js'), ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/syndic.js'), ...args], { cwd: options.cwd ?? ROOT, env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -1,5 +1,6 @@
-// The synthesized Syndic stack, checked point by point against issue 4: bucket, function and
-// its permissions, CloudFront, failure handling, the settings-change rebuild, outputs, cdk-nag.
+// The synthesized Syndic stack, checked point by point against issues 4, 9 and 13: bucket, function
+// and its permissions, CloudFront, the event queue and its dead-letter queue, the reconcile
+// schedule, alarms, the rebuild state machine, the settings-change rebuild, outputs, cdk-nag.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,7 @@ import { settingsHash } from '../../infra/config.js';
 import { DIRECTORY_INDEX_SOURCE } from '../../infra/directory-index.js';
 import { FEED_BROWSER_VIEW_SOURCE } from '../../infra/feed-browser-view.js';
 import { envName, resolveSettings, settingsToEnv } from '../../src/core/settings.js';
-import { cdkJsonContext, ROOT, synth, type Synthesized } from './synth.js';
+import { repoSettings, ROOT, synth, type Synthesized } from './synth.js';
 
 type Json = Record<string, any>;
 const CERT = 'arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555';
@@ -130,24 +131,38 @@ describe('function', () => {
 
   it('gets the resolved settings, the bucket, and the distribution as site URL', () => {
     const vars = fnOf(s).Properties.Environment.Variables;
-    const expected = settingsToEnv(resolveSettings(cdkJsonContext().syndic as Json));
+    const expected = settingsToEnv(resolveSettings(repoSettings()));
     for (const [k, v] of Object.entries(expected)) if (k !== envName('siteUrl')) expect(vars[k]).toBe(v);
     expect(vars.SYNDIC_BUCKET).toEqual({ Ref: s.logicalId(s.stack.storage.bucket) });
     expect(vars.SYNDIC_SITE_URL).toEqual({ 'Fn::Join': ['', ['https://', getAtt(s.logicalId(s.stack.cdn.distribution), 'DomainName')]] });
     expect(fnOf(custom).Properties.Environment.Variables).toMatchObject({ SYNDIC_SITE_URL: 'https://feeds.example.com', SYNDIC_TITLE: 'Another title' });
   });
 
-  it('is notified of ObjectCreated and ObjectRemoved under content/ only', () => {
+  it('gets ObjectCreated and ObjectRemoved under content/ only, through the SQS queue (no direct Lambda notification)', () => {
     const n = only(s, 'Custom::S3BucketNotifications').Properties;
     expect(n.BucketName).toEqual({ Ref: s.logicalId(s.stack.storage.bucket) });
-    const configs = n.NotificationConfiguration.LambdaFunctionConfigurations as Json[];
+    const configs = n.NotificationConfiguration.QueueConfigurations as Json[];
     expect(configs.map((c) => c.Events[0]).sort()).toEqual(['s3:ObjectCreated:*', 's3:ObjectRemoved:*']);
     for (const c of configs) {
       expect(c.Filter).toEqual({ Key: { FilterRules: [{ Name: 'prefix', Value: 'content/' }] } });
-      expect(c.LambdaFunctionArn).toEqual(getAtt(s.logicalId(s.stack.publisher.fn), 'Arn'));
+      expect(c.QueueArn).toEqual(getAtt(s.logicalId(s.stack.publisher.events), 'Arn'));
     }
-    expect(n.NotificationConfiguration.QueueConfigurations).toBeUndefined();
+    expect(n.NotificationConfiguration.LambdaFunctionConfigurations).toBeUndefined();
     expect(n.NotificationConfiguration.TopicConfigurations).toBeUndefined();
+    // Only this bucket may send to the queue.
+    s.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: s.logicalId(s.stack.publisher.events) }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 's3.amazonaws.com' },
+            Action: Match.arrayWith(['sqs:SendMessage']),
+            Condition: { ArnLike: { 'aws:SourceArn': getAtt(s.logicalId(s.stack.storage.bucket), 'Arn') } },
+          }),
+        ]),
+      },
+    });
   });
 });
 
@@ -188,11 +203,21 @@ describe('function permissions', () => {
     expect(listing.Condition).toEqual({ StringLike: { 's3:prefix': ['content/*', 'state/*', 'public/*'] } });
   });
 
-  it('may otherwise only write its logs and send failed events to its queue', () => {
+  it('may otherwise only write its logs and consume its event queue', () => {
     const others = statements().filter((st) => !list(st.Action).some((a: string) => a.startsWith('s3:')));
     const actions = others.flatMap((st) => list(st.Action)).sort();
-    expect(actions).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
+    expect(actions).toEqual([
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'sqs:ChangeMessageVisibility',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:ReceiveMessage',
+    ]);
     for (const st of others) for (const r of list(st.Resource)) expect(r).not.toBe('*');
+    const sqsGrant = others.find((st) => list(st.Action).includes('sqs:ReceiveMessage'))!;
+    expect(sqsGrant.Resource).toEqual(getAtt(s.logicalId(s.stack.publisher.events), 'Arn'));
   });
 });
 
@@ -284,34 +309,90 @@ describe('distribution', () => {
   });
 });
 
-describe('failures', () => {
-  it('sends events that fail after the retries to an SQS queue', () => {
-    const queue = s.logicalId(s.stack.publisher.failures);
-    expect(only(s, 'AWS::Lambda::EventInvokeConfig').Properties).toMatchObject({
-      FunctionName: { Ref: s.logicalId(s.stack.publisher.fn) },
-      MaximumRetryAttempts: 2,
-      DestinationConfig: { OnFailure: { Destination: getAtt(queue, 'Arn') } },
+describe('event queue', () => {
+  const queue = (id: string) => s.template.toJSON().Resources[id];
+
+  it('is encrypted, TLS-only, with a visibility timeout of 6 × the function timeout and a dead-letter queue after 3 receives', () => {
+    const events = queue(s.logicalId(s.stack.publisher.events)).Properties;
+    const fnTimeout = s.template.toJSON().Resources[s.logicalId(s.stack.publisher.fn)].Properties.Timeout;
+    expect(events).toMatchObject({
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: 6 * fnTimeout,
+      RedrivePolicy: { deadLetterTargetArn: getAtt(s.logicalId(s.stack.publisher.deadLetters), 'Arn'), maxReceiveCount: 3 },
     });
-    s.template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
+    expect(queue(s.logicalId(s.stack.publisher.deadLetters)).Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
+    for (const q of [s.stack.publisher.events, s.stack.publisher.deadLetters]) {
+      s.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: s.logicalId(q) }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+        },
+      });
+    }
   });
 
-  it('alarms on function errors and on the failure queue depth, to an SNS topic', () => {
+  it('feeds the function in batches: batching window, batch size, at most 2 at once, partial batch failures', () => {
+    const m = only(s, 'AWS::Lambda::EventSourceMapping').Properties;
+    expect(m).toEqual({
+      EventSourceArn: getAtt(s.logicalId(s.stack.publisher.events), 'Arn'),
+      FunctionName: { Ref: s.logicalId(s.stack.publisher.fn) },
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 5,
+      ScalingConfig: { MaximumConcurrency: 2 },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('leaves no asynchronous failure destination: a failed scheduled reconcile is not retried by Lambda (the next run repeats it)', () => {
+    expect(only(s, 'AWS::Lambda::EventInvokeConfig').Properties).toEqual({
+      FunctionName: { Ref: s.logicalId(s.stack.publisher.fn) },
+      MaximumRetryAttempts: 0,
+      Qualifier: '$LATEST',
+    });
+  });
+});
+
+describe('reconcile schedule', () => {
+  it('invokes the function with { "action": "reconcile" } every 10 minutes', () => {
+    const rule = s.template.toJSON().Resources[s.logicalId(s.stack.publisher.reconcileSchedule)].Properties;
+    expect(rule).toMatchObject({ ScheduleExpression: 'rate(10 minutes)', State: 'ENABLED' });
+    expect(rule.Targets).toHaveLength(1);
+    expect(rule.Targets[0].Arn).toEqual(getAtt(s.logicalId(s.stack.publisher.fn), 'Arn'));
+    expect(JSON.parse(rule.Targets[0].Input)).toEqual({ action: 'reconcile' });
+    s.template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      SourceArn: getAtt(s.logicalId(s.stack.publisher.reconcileSchedule), 'Arn'),
+    });
+  });
+});
+
+describe('alarms', () => {
+  it('alarm on function errors, the dead-letter queue depth and failed or timed-out rebuilds, to an SNS topic', () => {
     const topic = { Ref: s.logicalId(s.stack.monitoring.topic) };
+    const common = { Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching', AlarmActions: [topic], OKActions: [topic] };
     s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      ...common,
       Namespace: 'AWS/Lambda',
       MetricName: 'Errors',
       Dimensions: [{ Name: 'FunctionName', Value: { Ref: s.logicalId(s.stack.publisher.fn) } }],
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      AlarmActions: [topic],
     });
     s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      ...common,
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateNumberOfMessagesVisible',
-      Dimensions: [{ Name: 'QueueName', Value: getAtt(s.logicalId(s.stack.publisher.failures), 'QueueName') }],
-      Threshold: 1,
-      AlarmActions: [topic],
+      Dimensions: [{ Name: 'QueueName', Value: getAtt(s.logicalId(s.stack.publisher.deadLetters), 'QueueName') }],
     });
+    for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut']) {
+      s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        ...common,
+        Namespace: 'AWS/States',
+        MetricName: metric,
+        Statistic: 'Sum',
+        Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: s.logicalId(s.stack.workflow.stateMachine) } }],
+      });
+    }
+    expect(resources(s, 'AWS::CloudWatch::Alarm')).toHaveLength(4);
     s.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -325,23 +406,133 @@ describe('failures', () => {
   });
 });
 
+describe('rebuild state machine', () => {
+  const machine = () => s.template.toJSON().Resources[s.logicalId(s.stack.workflow.stateMachine)];
+  /** The ASL with CloudFormation's tokens replaced by readable placeholders. */
+  const definition = (): Json => {
+    const parts = machine().Properties.DefinitionString['Fn::Join'][1] as (string | Json)[];
+    const text = parts
+      .map((p) => {
+        if (typeof p === 'string') return p;
+        if (p.Ref === 'AWS::Partition') return 'aws';
+        if (p.Ref) return `<${p.Ref}>`;
+        if (p['Fn::GetAtt']) return `<${p['Fn::GetAtt'].join('.')}>`;
+        throw new Error(`unexpected token ${JSON.stringify(p)}`);
+      })
+      .join('');
+    return JSON.parse(text);
+  };
+  const fnArn = () => `<${s.logicalId(s.stack.publisher.fn)}.Arn>`;
+  const bucketRef = () => `<${s.logicalId(s.stack.storage.bucket)}>`;
+
+  it('is a STANDARD state machine: start → distributed map → reduce, with a timeout', () => {
+    expect(machine().Properties.StateMachineType).toBe('STANDARD');
+    const d = definition();
+    expect(d.StartAt).toBe('Start');
+    expect(d.TimeoutSeconds).toBe(7200);
+    expect(Object.keys(d.States).sort()).toEqual(['MapArticles', 'Reduce', 'Start']);
+    expect(d.States.Start).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke',
+      Parameters: { FunctionName: fnArn(), Payload: { action: 'rebuild-start', bucket: bucketRef() } },
+      ResultSelector: { 'bucket.$': '$.Payload.bucket', 'epoch.$': '$.Payload.epoch' },
+      ResultPath: '$.run',
+      Next: 'MapArticles',
+    });
+    expect(d.States.MapArticles.Next).toBe('Reduce');
+    expect(d.States.Reduce).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke',
+      Parameters: { FunctionName: fnArn(), Payload: { action: 'rebuild-reduce', 'bucket.$': '$.run.bucket', 'epoch.$': '$.run.epoch' } },
+      ResultSelector: { 'summary.$': '$.Payload' },
+      End: true,
+    });
+  });
+
+  it('maps over ListObjectsV2 of content/ in batches of 200 (under 256 KiB), each an EXPRESS child invoking rebuild-map', () => {
+    const m = definition().States.MapArticles;
+    expect(m.Type).toBe('Map');
+    expect(m.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' });
+    expect(m.ItemReader).toEqual({ Resource: 'arn:aws:states:::s3:listObjectsV2', Parameters: { Bucket: bucketRef(), Prefix: 'content/' } });
+    expect(m.ItemBatcher).toEqual({ MaxItemsPerBatch: 200, MaxInputBytesPerBatch: 204800, BatchInput: { 'bucket.$': '$.run.bucket', 'epoch.$': '$.run.epoch' } });
+    expect(m.MaxConcurrency).toBe(10);
+    expect(m.ToleratedFailurePercentage).toBe(0);
+    expect(m.ToleratedFailureCount).toBe(0);
+    const child = m.ItemProcessor.States[m.ItemProcessor.StartAt];
+    expect(Object.keys(m.ItemProcessor.States)).toHaveLength(1);
+    expect(child).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke',
+      Parameters: { FunctionName: fnArn(), Payload: { action: 'rebuild-map', 'bucket.$': '$.BatchInput.bucket', 'epoch.$': '$.BatchInput.epoch', 'items.$': '$.Items' } },
+      End: true,
+    });
+  });
+
+  it('retries a batch on Lambda throttling and service errors and on a failed invocation, with backoff and jitter', () => {
+    const m = definition().States.MapArticles;
+    const retry = m.ItemProcessor.States[m.ItemProcessor.StartAt].Retry as Json[];
+    const on = (error: string) => retry.find((r) => r.ErrorEquals.includes(error));
+    for (const e of ['Lambda.TooManyRequestsException', 'Lambda.ServiceException']) expect(on(e)).toMatchObject({ MaxAttempts: 6, BackoffRate: 2, JitterStrategy: 'FULL' });
+    expect(on('States.TaskFailed')).toMatchObject({ MaxAttempts: 3, BackoffRate: 3, JitterStrategy: 'FULL' });
+    for (const r of retry) expect(r.IntervalSeconds).toBeGreaterThan(0);
+    // Every step retries throttling, not only the map.
+    for (const state of ['Start', 'Reduce']) expect(JSON.stringify(definition().States[state].Retry)).toContain('Lambda.TooManyRequestsException');
+  });
+
+  it('keeps the payload small: child outputs discarded, the map result discarded, the reduce summary kept', () => {
+    const m = definition().States.MapArticles;
+    expect(m.ResultPath).toBeNull();
+    expect(m.ItemProcessor.States[m.ItemProcessor.StartAt].OutputPath).toBeNull();
+    expect(m.ResultWriter).toBeUndefined();
+    expect(definition().States.Reduce.ResultPath).toBe('$.reduce');
+  });
+
+  it('logs ALL events without execution data to its own log group, kept logRetentionDays', () => {
+    const logging = machine().Properties.LoggingConfiguration;
+    expect(logging).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
+    const group = logging.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn;
+    expect(group).toEqual(getAtt(s.logicalId(s.stack.workflow.logGroup), 'Arn'));
+    expect(s.template.toJSON().Resources[s.logicalId(s.stack.workflow.logGroup)].Properties.RetentionInDays).toBe(90);
+  });
+
+  it('may list content/ only, invoke the publisher, and manage its own child executions: nothing else', () => {
+    const role = s.logicalId(s.stack.workflow.stateMachine.role);
+    const statements = resources(s, 'AWS::IAM::Policy')
+      .filter(([, p]) => (p.Properties.Roles as Json[]).some((r) => r.Ref === role))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Json[]);
+    const list = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
+    const actions = statements.flatMap((st) => list(st.Action));
+    for (const a of actions) expect(a).toMatch(/^(s3:ListBucket|lambda:InvokeFunction|states:(StartExecution|DescribeExecution|StopExecution|RedriveExecution)|logs:\w+)$/);
+    const s3 = statements.filter((st) => list(st.Action).some((a: string) => a.startsWith('s3:')));
+    expect(s3).toEqual([
+      { Action: 's3:ListBucket', Effect: 'Allow', Resource: getAtt(s.logicalId(s.stack.storage.bucket), 'Arn'), Condition: { StringEquals: { 's3:prefix': 'content/' } } },
+    ]);
+    const invoke = statements.find((st) => list(st.Action).includes('lambda:InvokeFunction'))!;
+    const fn = getAtt(s.logicalId(s.stack.publisher.fn), 'Arn');
+    expect(invoke.Resource).toEqual([fn, { 'Fn::Join': ['', [fn, ':*']] }]);
+    // Starting executions: only itself (the Distributed Map's children).
+    for (const st of statements.filter((x) => list(x.Action).includes('states:StartExecution'))) expect(st.Resource).toEqual({ Ref: s.logicalId(s.stack.workflow.stateMachine) });
+    // '*' only for CloudWatch Logs delivery, which has no resource-level permissions.
+    for (const st of statements) if (list(st.Resource).includes('*')) for (const a of list(st.Action)) expect(a).toMatch(/^logs:/);
+  });
+});
+
 describe('rebuild on settings change', () => {
   const rebuild = (x: Synthesized) => only(x, 'Custom::SyndicRebuild');
   const call = (x: Synthesized) => JSON.stringify(rebuild(x).Properties.Update);
 
-  it('invokes the function with { action: "rebuild" } after it is updated', () => {
+  it('starts an execution of the rebuild state machine (StartExecution returns at once) after the function is updated', () => {
     const r = rebuild(s);
-    const fn = s.logicalId(s.stack.publisher.fn);
-    expect(r.DependsOn).toContain(fn);
+    expect(r.DependsOn).toEqual(expect.arrayContaining([s.logicalId(s.stack.publisher.fn), s.logicalId(s.stack.workflow.stateMachine)]));
     const create = JSON.stringify(r.Properties.Create);
     expect(create).toBe(call(s));
-    expect(create).toContain(JSON.stringify({ Ref: fn }));
-    expect(create).toContain(JSON.stringify(`"Payload":${JSON.stringify(JSON.stringify({ action: 'rebuild' }))}`).slice(1, -1));
-    expect(create).toContain('\\"action\\":\\"invoke\\"');
+    expect(create).toContain('\\"service\\":\\"SFN\\",\\"action\\":\\"startExecution\\"');
+    expect(create).toContain(JSON.stringify({ Ref: s.logicalId(s.stack.workflow.stateMachine) }));
+    expect(create).not.toContain('lambda');
   });
 
   it('is keyed on a hash of the settings, so it only runs when they change', () => {
-    const env = settingsToEnv(resolveSettings(cdkJsonContext().syndic as Json));
+    const env = settingsToEnv(resolveSettings(repoSettings()));
     const hash = settingsHash({ ...env, [envName('siteUrl')]: '' });
     expect(call(s)).toContain(`rebuild-${hash}-https://`);
     // Another title (and domain) gives another key, which makes CloudFormation run the update.
@@ -349,11 +540,11 @@ describe('rebuild on settings change', () => {
     expect(call(custom)).toMatch(/rebuild-[0-9a-f]{16}-https:\/\/feeds\.example\.com/);
   });
 
-  it('may invoke this function and nothing else', () => {
-    const fnArn = getAtt(s.logicalId(s.stack.publisher.fn), 'Arn');
+  it('may start executions of this state machine and nothing else', () => {
     s.template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: { Statement: [{ Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: fnArn }] },
+      PolicyDocument: { Statement: [{ Action: 'states:StartExecution', Effect: 'Allow', Resource: { Ref: s.logicalId(s.stack.workflow.stateMachine) } }] },
     });
+    expect(JSON.stringify(resources(s, 'AWS::IAM::Policy').map(([, p]) => p.Properties.PolicyDocument))).not.toContain('"lambda:InvokeFunction","Effect":"Allow","Resource":{"Fn::GetAtt":["Publisher');
   });
 });
 
@@ -369,6 +560,14 @@ describe('outputs', () => {
     expect(JSON.stringify(outputs.JsonFeedUrl.Value)).toContain('/feed.json');
     expect(outputs.UploadCommand.Value).toEqual({ 'Fn::Join': ['', ['aws s3 cp post.md s3://', bucket, '/content/']] });
     expect((custom.template.toJSON().Outputs as Json).RssFeedUrl.Value).toBe('https://feeds.example.com/rss.xml');
+  });
+
+  it('prints the rebuild state machine ARN and the queue URLs', () => {
+    const outputs = s.template.toJSON().Outputs as Json;
+    expect(outputs.RebuildStateMachineArn.Value).toEqual({ Ref: s.logicalId(s.stack.workflow.stateMachine) });
+    expect(outputs.EventQueueUrl.Value).toEqual({ Ref: s.logicalId(s.stack.publisher.events) });
+    expect(outputs.DeadLetterQueueUrl.Value).toEqual({ Ref: s.logicalId(s.stack.publisher.deadLetters) });
+    expect(outputs.FailureQueueUrl).toBeUndefined();
   });
 });
 

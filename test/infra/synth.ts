@@ -1,4 +1,4 @@
-// Builds the Syndic stack for the infra tests: the repo's cdk.json context plus overrides, in a
+// Builds the Syndic stack for the infra tests: the repo's syndic.config.json and cdk.json context plus overrides, in a
 // throwaway output folder, bundled with the local esbuild.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,12 +7,22 @@ import { fileURLToPath } from 'node:url';
 import type { App, CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
+import { CONFIG_CONTEXT } from '../../infra/config.js';
 import { buildApp, type SyndicStack } from '../../infra/stack.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
+/** The site settings of the repo's syndic.config.json. */
+export function repoSettings(): Record<string, unknown> {
+  const { deploy: _deploy, ...settings } = JSON.parse(readFileSync(path.join(ROOT, 'syndic.config.json'), 'utf8')) as Record<string, unknown>;
+  return settings;
+}
+
+/** cdk.json's context, with the repo's syndic.config.json as infra/app.ts passes it (no SYNDIC_* variables). */
 export function cdkJsonContext(): Record<string, unknown> {
-  return (JSON.parse(readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
+  const { deploy = {}, ...settings } = JSON.parse(readFileSync(path.join(ROOT, 'syndic.config.json'), 'utf8')) as Record<string, unknown>;
+  const context = (JSON.parse(readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
+  return { [CONFIG_CONTEXT]: { file: 'syndic.config.json', settings, deploy }, ...context };
 }
 
 export interface Synthesized {

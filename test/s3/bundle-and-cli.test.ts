@@ -50,8 +50,8 @@ describe('the Lambda bundle', () => {
   });
 });
 
-describe('syndic upload and syndic rebuild', () => {
-  it('uploads files under content/ and rebuilds the bucket, showing progress', async () => {
+describe('syndic upload, rebuild and reconcile', () => {
+  it('uploads files under content/, rebuilds the bucket showing progress, and reconciles it', async () => {
     const store = await s3.createBucket('cli');
     const file = path.join(tmp, 'post one.md');
     await writeFile(file, article({ title: 'From the CLI', date: '2024-02-01T00:00:00Z', categories: ['Cli'] }));
@@ -67,5 +67,13 @@ describe('syndic upload and syndic rebuild', () => {
     expect(titles(await jsonFeed(store))).toEqual(['From the CLI']);
     const again = await syndic(['rebuild', ...common]);
     expect(again.stdout).toMatch(/public\/: 0 written/);
+    // The scheduled repair: nothing unfinished; a marker of a (maybe) running invocation is left alone.
+    const clean = await syndic(['reconcile', ...common]);
+    expect(clean.code, clean.stderr).toBe(0);
+    expect(clean.stdout).toMatch(/reconciled s3:\/\/cli: 0 unfinished invocations, 0 keys redone/);
+    await store.put('state/pending/running.json', JSON.stringify({ keys: ['content/post one.md'] }));
+    const young = await syndic(['reconcile', ...common]);
+    expect(young.stdout).toMatch(/1 markers younger than 15 minutes/);
+    expect(await store.get('state/pending/running.json')).not.toBeNull();
   });
 });

@@ -14,7 +14,7 @@ afterAll(async () => {
 });
 
 describe('concurrent invocations', () => {
-  it('publishes every one of 50 concurrently processed uploads in the site and category feeds', async () => {
+  it('publishes every one of 50 concurrently processed uploads in the site and category feeds', { timeout: 600_000 }, async () => {
     const store = await s3.createBucket('burst');
     const run = runner(store, 'burst', settingsFor({ feedLimit: 60 }));
     const keys = Array.from({ length: 50 }, (_, i) => `content/burst/p${String(i).padStart(2, '0')}.md`);

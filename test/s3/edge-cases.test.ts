@@ -2,6 +2,7 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Level } from '../../src/log.js';
+import { errorKey } from '../../src/lambda/state.js';
 import { startS3Server, type TestS3Server } from '../helpers/s3-server.js';
 import { article, jsonFeed, runner, settingsFor, snapshot, titles } from './harness.js';
 
@@ -48,7 +49,7 @@ describe('bad articles', () => {
     const res = await run.upload('content/broken.md', '---\ntitle: [unclosed\ndate: 2024-01-03\n---\nbody\n');
     expect(res.action === 'sync' && res.outcomes[0]!.status).toBe('rejected');
     expect(await snapshot(store)).toEqual(before);
-    const err = JSON.parse(Buffer.from((await store.get('state/errors/broken.json'))!.body).toString());
+    const err = JSON.parse(Buffer.from((await store.get(errorKey('content/broken.md')))!.body).toString());
     expect(err).toMatchObject({ id: 'broken', key: 'content/broken.md' });
     expect(err.reason).toBeTruthy();
     expect(err.time).toMatch(/^\d{4}-/);
@@ -60,12 +61,12 @@ describe('bad articles', () => {
     await run.upload('content/good2.md', '---\ndate: 2024-01-02\ncategories: [C]\n---\nno title\n');
     expect(titles(await jsonFeed(store))).toEqual(['Good 1']);
     expect(titles(await jsonFeed(store, 'categories/c/'))).toEqual(['Good 1']);
-    expect(await store.get('state/errors/good2.json')).not.toBeNull();
+    expect(await store.get(errorKey('content/good2.md'))).not.toBeNull();
 
     // Fixed: back in the feeds, and the error record is gone.
     await run.upload('content/good2.md', article({ title: 'Good 2', date: day(2), categories: ['C'] }));
     expect(titles(await jsonFeed(store))).toEqual(['Good 2', 'Good 1']);
-    expect(await store.get('state/errors/good2.json')).toBeNull();
+    expect(await store.get(errorKey('content/good2.md'))).toBeNull();
     expect((await run.rebuild()).written).toEqual([]);
   });
 });
@@ -99,7 +100,7 @@ describe('WebSub', () => {
       received.length = 0;
       const r = await run.rebuildEvent();
       expect(r.action === 'rebuild' && r.result.written).toEqual([]);
-      expect(r.hubNotified).toBe(0);
+      expect(r.action === 'rebuild' && r.hubNotified).toBe(0);
       await run.event('content/w.md'); // duplicate event: nothing changes, nothing announced
       expect(received).toEqual([]);
     } finally {

@@ -55,3 +55,101 @@ export async function jsonFeed(store: Store, dir = ''): Promise<JsonFeed | null>
 }
 
 export const titles = (f: JsonFeed | null) => (f ? f.items.map((i) => i.title) : null);
+
+/**
+ * The state that matters, normalized so that two histories that converged compare equal: revs
+ * dropped (they count history), tombstones and empty partitions/nodes dropped (a rebuild removes
+ * or empties them), scratch objects (intent markers, rebuild epochs) left out. null: not compared.
+ */
+export function normalizeState(key: string, body: string): string | null {
+  if (!key.startsWith('state/') || key.startsWith('state/pending/') || key.startsWith('state/rebuild/')) return null;
+  const v = JSON.parse(body) as Record<string, unknown> & { path?: string[] };
+  const rel = key.slice('state/'.length);
+  // firstSeen is when the object was first seen (the date of a dateless entry, which the entry shows).
+  if (rel.startsWith('articles/')) return v.status === 'deleted' && (v.leaving as unknown[]).length === 0 ? null : JSON.stringify({ ...v, firstSeen: undefined });
+  if (rel.startsWith('errors/')) return JSON.stringify(v);
+  if (rel === 'tree.json') return JSON.stringify((v.nodes as { path: string[]; count: number }[]).filter((n) => n.count > 0).map((n) => [n.path, n.count]));
+  if (/^nodes\/[0-9a-f]+\/[^/]+\.json$/.test(rel)) {
+    const items = v.items as unknown[];
+    return items.length ? JSON.stringify({ path: v.path, month: v.month, items }) : null;
+  }
+  if (/^nodes\/[0-9a-f]+\.json$/.test(rel)) {
+    const parts = Object.entries(v.parts as Record<string, { n: number }>).filter(([, p]) => p.n > 0);
+    if (!parts.length && v.path!.length) return null;
+    return JSON.stringify({ path: v.path, limit: v.limit, top: v.top, parts: Object.fromEntries(parts.map(([m, p]) => [m, p.n]).sort()) });
+  }
+  if (rel.startsWith('rendered/')) {
+    const files = v.files as Record<string, string>;
+    if (!Object.keys(files).length && v.path!.length) return null;
+    return JSON.stringify({ path: v.path, view: v.view, files, pages: v.pages ?? null });
+  }
+  return JSON.stringify(v);
+}
+
+export interface BucketState {
+  /** public key → ETag */
+  public: Map<string, string>;
+  /** state key → { etag, normalized } (normalized null: not compared), and the revs of node states */
+  state: Map<string, { etag: string; norm: string | null; rev?: number }>;
+}
+
+/** Every public ETag and the normalized state; `known` skips GETs of state objects whose ETag it already normalized. */
+export async function bucketState(store: Store, known?: BucketState): Promise<BucketState> {
+  const pub = new Map((await store.list('public/')).map((o) => [o.key, o.etag]));
+  const state = new Map<string, { etag: string; norm: string | null }>();
+  const listed = await store.list('state/');
+  await Promise.all(
+    listed.map(async (o) => {
+      const k = known?.state.get(o.key);
+      if (k && k.etag === o.etag) return state.set(o.key, k);
+      if (o.key.startsWith('state/pending/') || o.key.startsWith('state/rebuild/')) return state.set(o.key, { etag: o.etag, norm: null });
+      const obj = await store.get(o.key);
+      if (!obj) return;
+      const text = Buffer.from(obj.body).toString('utf8');
+      const rev = /^state\/(nodes|rendered)\/[0-9a-f]+\.json$/.test(o.key) ? (JSON.parse(text) as { rev: number }).rev : undefined;
+      state.set(o.key, { etag: obj.etag, norm: normalizeState(o.key, text), ...(rev !== undefined ? { rev } : {}) });
+    }),
+  );
+  return { public: pub, state };
+}
+
+/** Differences between two bucket states (public bytes by ETag, state normalized), as readable lines. */
+export function diffStates(a: BucketState, b: BucketState): string[] {
+  const out: string[] = [];
+  for (const k of new Set([...a.public.keys(), ...b.public.keys()])) if (a.public.get(k) !== b.public.get(k)) out.push(`${k}: ${a.public.get(k) ?? 'missing'} vs ${b.public.get(k) ?? 'missing'}`);
+  for (const k of new Set([...a.state.keys(), ...b.state.keys()])) {
+    const x = a.state.get(k)?.norm ?? null;
+    const y = b.state.get(k)?.norm ?? null;
+    if (x !== y) out.push(`${k}: ${x?.slice(0, 300) ?? 'none'}\n   vs ${y?.slice(0, 300) ?? 'none'}`);
+  }
+  return out;
+}
+
+/** Nodes whose observed rev lags their desired rev, or whose top misses an entry, from a bucketState. */
+export function lagging(b: BucketState): string[] {
+  const out: string[] = [];
+  for (const [k, v] of b.state) {
+    const m = /^state\/nodes\/([0-9a-f]+)\.json$/.exec(k);
+    if (!m) continue;
+    const o = b.state.get(`state/rendered/${m[1]}.json`);
+    if (o?.rev !== v.rev) out.push(`${k}: desired ${v.rev}, observed ${o?.rev ?? 'none'}`);
+    if (v.norm && /"v":"[0-9a-f]+"\}/.test(v.norm)) out.push(`${k}: top has an entry missing`);
+  }
+  return out;
+}
+
+/** Nodes whose observed rev lags their desired rev (files not known to be rendered from the latest state). */
+export async function laggingNodes(store: Store): Promise<string[]> {
+  const out: string[] = [];
+  const desired = (await store.list('state/nodes/')).filter((o) => /^state\/nodes\/[0-9a-f]+\.json$/.test(o.key));
+  await Promise.all(
+    desired.map(async (o) => {
+      const d = JSON.parse(Buffer.from((await store.get(o.key))!.body).toString()) as { path: string[]; rev: number; top: { entry?: unknown }[] };
+      const r = await store.get(o.key.replace('state/nodes/', 'state/rendered/'));
+      const rev = r ? (JSON.parse(Buffer.from(r.body).toString()) as { rev: number }).rev : -1;
+      if (rev !== d.rev) out.push(`${JSON.stringify(d.path)}: desired ${d.rev}, observed ${rev}`);
+      if (d.top.some((t) => !t.entry)) out.push(`${JSON.stringify(d.path)}: top has an entry missing`);
+    }),
+  );
+  return out;
+}

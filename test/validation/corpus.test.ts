@@ -1,20 +1,25 @@
 // Acceptance: `syndic build --content ../shared/corpus/articles` over the 90 real articles.
 // Builds once (twice, for the byte-identity check) in beforeAll, parses every feed once, then asserts.
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/cli/config.js';
+import { execFileSync } from 'node:child_process';
 import { siblingSlugs } from '../../src/core/categories.js';
 import type { Entry } from '../../src/core/entry.js';
+import { processArticle } from '../../src/core/pipeline.js';
 import type { Settings } from '../../src/core/settings.js';
 import type { Logger } from '../../src/log.js';
 import { build, type BuildResult } from '../../src/build/publish.js';
 import { FsStore } from '../../src/store/fs-store.js';
+import { buildSite, CONTENT_TYPES } from '../../src/core/site.js';
 import {
   asArray,
+  ATOM_RNG,
+  contentTypeProblems,
   CORPUS_DIR,
   disposeAtomValidator,
   missingItemFields,
@@ -24,6 +29,7 @@ import {
   unsafeContent,
   validateAtom,
   validateJsonFeed,
+  w3cProblems,
   wellFormedXml,
   type ParsedFeed,
 } from '../helpers/feeds.js';
@@ -122,12 +128,19 @@ describe('building the corpus', () => {
     expect(result.drafts).toEqual([]);
   });
 
-  it('publishes the four `date: Invalid Date` articles at their upload time, with a warning naming each file', async () => {
+  it('dates the four `date: Invalid Date` articles by the first time Syndic saw them (no date in their paths), with a one-line warning naming each file', () => {
     for (const f of INVALID_DATE_FILES) {
-      expect(warnings.filter((w) => w.includes(f)), f).toHaveLength(1);
+      const mine = warnings.filter((w) => w.includes(f));
+      expect(mine, f).toHaveLength(1);
+      expect(mine[0], f).toMatch(new RegExp(`^${f.replace('.', '\\.')}: unreadable date "Invalid Date"; using the first time Syndic saw it, \\d{4}-`));
       const entry = result.entries.find((e) => e.id === f.replace(/\.md$/, ''))!;
-      const mtime = (await stat(path.join(CORPUS_DIR, f))).mtime;
-      expect(entry.date).toBe(mtime.toISOString());
+      expect(mine[0]).toContain(entry.date);
+      // The same bytes seen at the same time always give the same entry, whatever the file's mtime.
+      const bytes = readFileSync(path.join(CORPUS_DIR, f));
+      const firstSeen = new Date(entry.date);
+      const again = processArticle({ id: entry.id, file: f, bytes, uploadedAt: firstSeen }, settings);
+      expect(again.kind === 'entry' && again.dateSource).toBe('first-seen');
+      expect(again.kind === 'entry' && again.entry).toEqual(entry);
     }
     expect(warnings.every((w) => INVALID_DATE_FILES.some((f) => w.includes(f)))).toBe(true);
   });
@@ -205,24 +218,49 @@ describe('every feed is valid', () => {
     }
   });
 
-  it('item titles agree across the three formats (plain text, nothing lost to escaping)', () => {
+  it('item titles agree across the three formats, and Atom titles are plain text (type="text")', () => {
     for (const [p, doc] of json) {
       const titles = doc.items.map((i) => i.title);
       const dir = p.slice(0, -'feed.json'.length);
       expect(rss.get(dir + 'rss.xml')!.feedsmith.items.map((i) => i.title), p).toEqual(titles);
-      // Atom titles are type="html": the HTML decodes to the same text.
-      expect(atom.get(dir + 'atom.xml')!.feedsmith.items.map((i) => i.title && new DOMParserLite(i.title).text()), p).toEqual(titles);
+      expect(atom.get(dir + 'atom.xml')!.feedsmith.items.map((i) => i.title), p).toEqual(titles);
+      expect(atom.get(dir + 'atom.xml')!.xml.match(/<title type="(?!text")/g), p).toBeNull();
     }
   });
-});
 
-/** Atom `type="html"` text: decode the few references escapeHtml produces. */
-class DOMParserLite {
-  constructor(private readonly html: string) {}
-  text() {
-    return this.html.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
-  }
-}
+  it('every RSS and Atom feed: 0 errors and 0 warnings in the W3C validator rules checked offline (test/helpers/feeds.ts)', () => {
+    let checked = 0;
+    for (const [p, f] of rss) {
+      expect(w3cProblems(f.xml, { format: 'rss', location: urlOf(p) }), p).toEqual([]);
+      checked++;
+    }
+    for (const [p, f] of atom) {
+      expect(w3cProblems(f.xml, { format: 'atom', location: urlOf(p) }), p).toEqual([]);
+      checked++;
+    }
+    expect(checked).toBe(2 * json.size);
+    expect(contentTypeProblems('rss', CONTENT_TYPES.rss)).toEqual([]);
+    expect(contentTypeProblems('atom', CONTENT_TYPES.atom)).toEqual([]);
+  });
+
+  it('every Atom feed is valid for jing (RELAX NG, RFC 4287)', (ctx) => {
+    const atomFiles = [...atom.keys()].map((p) => path.join(tmp, 'a', p));
+    let out: string;
+    try {
+      out = execFileSync('jing', [ATOM_RNG, ...atomFiles], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (e) {
+      const err = e as { code?: string; stdout?: string };
+      if (err.code === 'ENOENT') {
+        console.warn('jing is not installed (Debian: apt-get install -y jing): skipping the jing check');
+        ctx.skip();
+        return;
+      }
+      out = err.stdout ?? String(e);
+    }
+    expect(out.trim()).toBe('');
+    expect(atomFiles.length).toBeGreaterThan(40);
+  });
+});
 
 describe('item content is safe and clean', () => {
   const contents = () => {
@@ -356,5 +394,87 @@ describe('Atom rules RELAX NG cannot check', () => {
     expect(wrong).toEqual([]);
     // The corpus has extension-less image URLs (36kr); they must not get `image/<name>` types.
     expect(await readFile(path.join(CORPUS_DIR, '36kr-01.md'), 'utf8')).toBeTruthy();
+  });
+});
+
+describe('issue 12 on the published corpus', () => {
+  const QR = 'https://n.sinaimg.cn/finance/cece9e13/20200514/343233024.png';
+  const PLACEHOLDER = /^https?:\/\/([^/]+\.)?(picsum\.photos|placeholder\.com|placehold\.co|dummyimage\.com|loremflickr\.com)\//;
+
+  it('no lead image is a random placeholder or the sina QR promo, in any format', () => {
+    const leads: string[] = [];
+    for (const doc of json.values()) for (const i of doc.items as (JsonFeedItem & { image?: string })[]) if (i.image) leads.push(i.image);
+    for (const f of rss.values())
+      for (const item of asArray((f.tree.rss as { channel: { item?: unknown } }).channel.item) as Record<string, Record<string, string>>[]) {
+        if (item['media:content']) leads.push(item['media:content']['@_url']!);
+        if (item.enclosure) leads.push(item.enclosure['@_url']!);
+      }
+    for (const f of atom.values()) for (const m of f.xml.matchAll(/<link rel="enclosure" href="([^"]+)"/g)) leads.push(m[1]!.replace(/&amp;/g, '&'));
+    expect(leads.length).toBeGreaterThan(100);
+    expect(leads.filter((u) => PLACEHOLDER.test(u) || u === QR)).toEqual([]);
+    // The corpus does have them, so this can fail.
+    const raw = readFileSync(path.join(CORPUS_DIR, 'stcn-01.md'), 'utf8') + readFileSync(path.join(CORPUS_DIR, 'sina-finance-01.md'), 'utf8');
+    expect(raw).toContain('picsum.photos');
+    expect(raw).toContain(`headimg: '${QR}'`);
+  });
+
+  it('every item has a description, image-only items included', () => {
+    for (const doc of json.values()) for (const i of doc.items as (JsonFeedItem & { summary?: string })[]) expect(i.summary?.trim(), i.id).toBeTruthy();
+    const acfun = [...json.values()].flatMap((d) => d.items as (JsonFeedItem & { summary?: string })[]).find((i) => i.id.endsWith('/acfun-01/'))!;
+    expect(acfun.summary).toBe('1 image');
+  });
+
+  it('code and hidden text: juejin-01 keeps its JSX lines, sspai-01 and zhihu-01 show nothing the source hid', () => {
+    const content = (id: string) => [...json.values()].flatMap((d) => d.items).find((i) => i.id.endsWith(`/${id}/`))!.content_html;
+    expect(content('juejin-01')).toContain('&lt;button onClick={()=&gt;{this.props.history.push(\'/detail/88\')}}&gt;去详情页&lt;/button&gt;');
+    expect(content('juejin-01')).toContain('&lt;Route exact path="/detail/:id" component={Detail}&gt;&lt;/Route&gt;');
+    expect(content('juejin-01')).not.toContain('复制代码');
+    expect(content('sspai-01')).not.toContain('扫码分享');
+    expect(content('zhihu-01')).not.toContain('查看知乎原文');
+  });
+});
+
+describe('the corpus with the options set (summary feeds, feed images, copyright, Hexo permalinks)', () => {
+  let optFiles: Map<string, string>;
+  let optSettings: Settings;
+
+  beforeAll(async () => {
+    optSettings = { ...settings, content: 'summary', icon: '/favicon.png', logo: '/logo.png', copyright: '© Syndic 示例站', permalink: ':year/:month/:day/:title/' };
+    const entries: Entry[] = [];
+    for (const f of (await readdir(CORPUS_DIR)).filter((x) => x.endsWith('.md')).sort()) {
+      const r = processArticle({ id: f.slice(0, -3), file: f, bytes: readFileSync(path.join(CORPUS_DIR, f)), uploadedAt: new Date('2024-01-02T03:04:05.000Z') }, optSettings);
+      if (r.kind === 'entry') entries.push(r.entry);
+    }
+    optFiles = new Map(buildSite(entries, optSettings).map((f) => [f.path, f.body]));
+  });
+
+  it('every feed is valid: RELAX NG, JSON Feed schema and the offline W3C rules', () => {
+    let feeds = 0;
+    for (const [p, body] of optFiles) {
+      if (p.endsWith('rss.xml')) expect(w3cProblems(body, { format: 'rss', location: urlOf(p) }), p).toEqual([]);
+      else if (p.endsWith('atom.xml')) {
+        expect(w3cProblems(body, { format: 'atom', location: urlOf(p) }), p).toEqual([]);
+        expect(validateAtom(body), p).toEqual([]);
+      } else if (p.endsWith('feed.json')) expect(validateJsonFeed(body), p).toEqual([]);
+      else continue;
+      feeds++;
+    }
+    expect(feeds).toBe(3 * json.size);
+  });
+
+  it('carries summaries, not content; the images and copyright; pages at their Hexo addresses', () => {
+    const site = optFiles.get('rss.xml')!;
+    expect(site).not.toContain('<content:encoded>');
+    expect(site).toContain(`<copyright>© Syndic 示例站</copyright>`);
+    expect(optFiles.get('atom.xml')).toContain(`<icon>${settings.siteUrl}/favicon.png</icon>`);
+    expect(optFiles.get('atom.xml')).not.toContain('<content ');
+    // Hexo's default permalink, from each article's date in the site zone (Asia/Shanghai here).
+    expect(optFiles.has('2021/12/28/sina-finance-01/index.html')).toBe(true);
+    expect([...optFiles.keys()].filter((p) => p.startsWith('articles/'))).toEqual([]);
+    const doc = JSON.parse(optFiles.get('feed.json')!) as { items: { url: string; content_text?: string; content_html?: string }[] };
+    for (const i of doc.items) {
+      expect(i.url, i.url).toMatch(new RegExp(`^${settings.siteUrl}/\\d{4}/\\d\\d/\\d\\d/[^/]+/$`));
+      expect(i.content_text ?? i.content_html, i.url).toBeTruthy();
+    }
   });
 });

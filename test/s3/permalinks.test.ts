@@ -1,0 +1,132 @@
+// Core features through the S3 engine: permalink pages (`articlePagePathOf(entry)`), tag feeds and
+// `feed: false` articles; article assets (an image an article links relatively) copied and removed. After uploads, an edit whose new date moves the page, and a delete, the
+// incremental result equals a fresh rebuild (state and public/) and `buildSite` of the same articles.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processArticle } from '../../src/core/pipeline.js';
+import { buildSite } from '../../src/core/site.js';
+import type { Entry } from '../../src/core/entry.js';
+import { idOfKey } from '../../src/lambda/verdict.js';
+import { rebuild } from '../../src/lambda/rebuild.js';
+import { recordKey } from '../../src/lambda/state.js';
+import { silentLogger } from '../../src/log.js';
+import { etagOf } from '../../src/store/etag.js';
+import type { Store } from '../../src/store/store.js';
+import { startS3Server, type TestS3Server } from '../helpers/s3-server.js';
+import { bucketState, diffStates, lagging, runner, settingsFor } from './harness.js';
+
+let s3: TestS3Server;
+beforeAll(async () => {
+  s3 = await startS3Server();
+});
+afterAll(async () => {
+  await s3?.stop();
+});
+
+const settings = settingsFor({ feedLimit: 3, tagFeeds: true, permalink: ':year/:month/:day/:title/' });
+
+const md = (o: { title: string; date: string; categories?: string[]; tags?: string[]; feed?: false }) =>
+  `---\ntitle: ${o.title}\ndate: ${o.date}\n${o.categories ? `categories:\n${o.categories.map((c) => ` - ${c}`).join('\n')}\n` : ''}${
+    o.tags ? `tags:\n${o.tags.map((t) => ` - ${t}`).join('\n')}\n` : ''
+  }${o.feed === false ? 'feed: false\n' : ''}---\n\n${o.title} body\n`;
+
+/** public/ as `buildSite` makes it from the bucket's articles (dateless ones at their firstSeen). */
+async function expectedPublic(store: Store): Promise<Map<string, string>> {
+  const entries: Entry[] = [];
+  for (const o of await store.list('content/')) {
+    const id = idOfKey(o.key);
+    if (!id) continue;
+    const rec = JSON.parse(Buffer.from((await store.get(recordKey(id)))!.body).toString()) as { firstSeen: string };
+    const p = processArticle({ id, file: o.key, bytes: (await store.get(o.key))!.body, uploadedAt: new Date(rec.firstSeen) }, settings);
+    if (p.kind === 'entry') entries.push(p.entry);
+  }
+  return new Map(buildSite(entries, settings).map((f) => [`public/${f.path}`, etagOf(f.body)]));
+}
+
+async function expectConverged(store: Store) {
+  const before = await bucketState(store);
+  expect(lagging(before)).toEqual([]);
+  expect(new Map([...before.public].sort())).toEqual(new Map([...(await expectedPublic(store))].sort()));
+  const r = await rebuild({ store, settings, log: silentLogger });
+  expect({ written: r.written, deleted: r.deleted }).toEqual({ written: [], deleted: [] });
+  expect(diffStates(await bucketState(store, before), before)).toEqual([]);
+  return before;
+}
+
+describe('permalinks, tag feeds and feed: false through the S3 engine', () => {
+  it('upload, edit moving the page by date, delete: equal to a fresh rebuild and to buildSite', { timeout: 300_000 }, async () => {
+    const store = await s3.createBucket('permalinks');
+    const run = runner(store, 'permalinks', settings);
+    await run.upload('content/alpha.md', md({ title: 'Alpha', date: '2024-03-01T10:00:00Z', categories: ['Tech'], tags: ['rust', 'web'] }));
+    await run.upload('content/beta.md', md({ title: 'Beta', date: '2024-03-02T10:00:00Z', categories: ['Tech', 'Go'], tags: ['go'] }));
+    await run.upload('content/gamma.md', md({ title: 'Gamma', date: '2024-02-05T10:00:00Z', tags: ['rust'] }));
+    let pub = await expectConverged(store);
+    expect(pub.public.has('public/2024/03/01/alpha/index.html')).toBe(true);
+    expect(pub.public.has('public/tags/rust/feed.json')).toBe(true);
+    expect([...pub.public.keys()].filter((k) => k.startsWith('public/articles/'))).toEqual([]);
+
+    // The edit moves Alpha to another day (and drops a tag): the old page and the tag's feeds go.
+    await run.upload('content/alpha.md', md({ title: 'Alpha', date: '2024-01-20T10:00:00Z', categories: ['Tech'], tags: ['rust'] }));
+    pub = await expectConverged(store);
+    expect(pub.public.has('public/2024/03/01/alpha/index.html')).toBe(false);
+    expect(pub.public.has('public/2024/01/20/alpha/index.html')).toBe(true);
+    expect(pub.public.has('public/tags/web/feed.json')).toBe(false);
+
+    await run.remove('content/beta.md');
+    pub = await expectConverged(store);
+    expect(pub.public.has('public/2024/03/02/beta/index.html')).toBe(false);
+    expect(pub.public.has('public/tags/go/feed.json')).toBe(false);
+    const rec = JSON.parse(Buffer.from((await store.get(recordKey('alpha')))!.body).toString()) as { oldPages?: string[]; leaving: unknown[] };
+    expect(rec.oldPages).toBeUndefined();
+    expect(rec.leaving).toEqual([]);
+  });
+
+  it('a feed: false article has its page and is in no feed, no listing, no node', { timeout: 300_000 }, async () => {
+    const store = await s3.createBucket('unlisted');
+    const run = runner(store, 'unlisted', settings);
+    await run.upload('content/listed.md', md({ title: 'Listed', date: '2024-03-01T10:00:00Z', categories: ['Tech'], tags: ['rust'] }));
+    await run.upload('content/hidden.md', md({ title: 'Hidden', date: '2024-03-05T10:00:00Z', categories: ['Secret'], tags: ['rust'], feed: false }));
+    const pub = await expectConverged(store);
+    expect(pub.public.has('public/2024/03/05/hidden/index.html')).toBe(true);
+    expect(pub.public.has('public/categories/secret/feed.json')).toBe(false);
+    const site = Buffer.from((await store.get('public/feed.json'))!.body).toString();
+    expect(site).not.toContain('Hidden');
+    // Made listed by an edit, then unlisted again.
+    await run.upload('content/hidden.md', md({ title: 'Hidden', date: '2024-03-05T10:00:00Z', categories: ['Secret'], tags: ['rust'] }));
+    expect((await expectConverged(store)).public.has('public/categories/secret/feed.json')).toBe(true);
+    await run.upload('content/hidden.md', md({ title: 'Hidden', date: '2024-03-05T10:00:00Z', categories: ['Secret'], tags: ['rust'], feed: false }));
+    expect((await expectConverged(store)).public.has('public/categories/secret/feed.json')).toBe(false);
+  });
+
+  it('an image an article links is copied to its public key with its Content-Type, removed when deleted, the same in the rebuild', { timeout: 300_000 }, async () => {
+    const plain = settingsFor({ feedLimit: 3 });
+    const store = await s3.createBucket('assets');
+    const run = runner(store, 'assets', plain);
+    const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
+    const post = `---\ntitle: Post\ndate: 2024-03-01T10:00:00Z\n---\n\n![pic](img/pic.png)\n`;
+    const pub = 'public/articles/post/img/pic.png';
+    const contentTypeOf = async (key: string) => (await fetch(`${s3.endpoint}/assets/${key}`)).headers.get('content-type');
+    // The article first (its image not there yet), then the image.
+    await run.upload('content/post.md', post);
+    expect(await store.head(pub)).toBeNull();
+    await run.upload('content/img/pic.png', png as unknown as string);
+    expect(Buffer.from((await store.get(pub))!.body).equals(png)).toBe(true);
+    expect(await contentTypeOf(pub)).toBe('image/png');
+    let r = await rebuild({ store, settings: plain, log: silentLogger });
+    expect({ written: r.written, deleted: r.deleted }).toEqual({ written: [], deleted: [] });
+    // The image deleted: its copy goes; uploaded again: back.
+    await run.remove('content/img/pic.png');
+    expect(await store.head(pub)).toBeNull();
+    await run.upload('content/img/pic.png', png as unknown as string);
+    expect(await store.head(pub)).not.toBeNull();
+    // From scratch, the rebuild copies it too.
+    await store.delete(pub);
+    r = await rebuild({ store, settings: plain, log: silentLogger });
+    expect(r.written).toContain(pub);
+    expect(await contentTypeOf(pub)).toBe('image/png');
+    // The article no longer links it: the copy goes (the source stays private under content/).
+    await run.upload('content/post.md', post.replace('![pic](img/pic.png)', 'no image'));
+    expect(await store.head(pub)).toBeNull();
+    r = await rebuild({ store, settings: plain, log: silentLogger });
+    expect({ written: r.written, deleted: r.deleted }).toEqual({ written: [], deleted: [] });
+  });
+});
