@@ -61,7 +61,7 @@ function checked<T extends BinRun>(r: T, what: string): T {
 }
 
 /** Cold builds of `content` (N articles): output and cache removed before each run (not timed). */
-export async function coldBuilds(content: string, n: number, runs: number, log: Log): Promise<ColdResult> {
+export async function coldBuilds(content: string, n: number, runs: number, log: Log, first = 1): Promise<ColdResult> {
   const { out, cache } = dirsFor(n);
   const samples: (BinRun & { engineS: number; written: number })[] = [];
   const loadavg: number[] = [];
@@ -75,7 +75,7 @@ export async function coldBuilds(content: string, n: number, runs: number, log: 
     const s = parseSummary(r.stdout);
     if (s.published !== n || s.parsed !== n) throw new Error(`cold build of ${n}: ${r.stdout}`);
     samples.push({ ...r, engineS: s.engineS, written: s.written });
-    log(`syndic build, ${n} articles, cold #${i + 1}: ${(r.ms / 1000).toFixed(2)} s (${Math.round(n / (r.ms / 1000))} articles/s), ${r.maxRssKb ? mb(r.maxRssKb).toFixed(0) : '?'} MB, ${r.cpuS?.toFixed(1)} CPU s, load ${loadavg[i]!.toFixed(1)}`);
+    log(`syndic build, ${n} articles, cold #${i + first}: ${(r.ms / 1000).toFixed(2)} s (${Math.round(n / (r.ms / 1000))} articles/s), ${r.maxRssKb ? mb(r.maxRssKb).toFixed(0) : '?'} MB, ${r.cpuS?.toFixed(1)} CPU s, load ${loadavg[i]!.toFixed(1)}`);
   }
   const rss = samples.map((s) => s.maxRssKb).filter((x): x is number => x !== null);
   const cpu = samples.map((s) => s.cpuS).filter((x): x is number => x !== null);
@@ -251,7 +251,7 @@ export interface HugoResult {
 }
 
 /** `hugo --quiet` over the same articles (as a Hugo site), into an emptied folder each run; null without Hugo. */
-export async function hugoBuilds(content: string, n: number, runs: number, log: Log, makeSite = true): Promise<HugoResult | null> {
+export async function hugoBuilds(content: string, n: number, runs: number, log: Log, makeSite = true, first = 1): Promise<HugoResult | null> {
   const version = await hugoVersion();
   if (!version) return null;
   const site = path.join(DATA_DIR, `hugo-${n}`);
@@ -287,7 +287,7 @@ export async function hugoBuilds(content: string, n: number, runs: number, log: 
     }
     await rm(dir, { recursive: true, force: true });
     samples.push({ ms, rssKb, cpuS });
-    log(`hugo, ${n} articles #${i + 1}: ${(ms / 1000).toFixed(2)} s, ${rssKb ? mb(rssKb).toFixed(0) : '?'} MB, ${cpuS?.toFixed(1)} CPU s, load ${loadavg[i]!.toFixed(1)}`);
+    log(`hugo, ${n} articles #${i + first}: ${(ms / 1000).toFixed(2)} s, ${rssKb ? mb(rssKb).toFixed(0) : '?'} MB, ${cpuS?.toFixed(1)} CPU s, load ${loadavg[i]!.toFixed(1)}`);
   }
   const { readdir } = await import('node:fs/promises');
   const count = async (d: string): Promise<number> => {

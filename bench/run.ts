@@ -112,8 +112,8 @@ async function benchBuild() {
       const runs: ColdResult[] = [];
       const hugoRuns: HugoResult[] = [];
       for (let i = 0; i < RUNS; i++) {
-        runs.push(await coldBuilds(dir, n, 1, log));
-        const h = await hugoBuilds(dir, n, 1, log, i === 0);
+        runs.push(await coldBuilds(dir, n, 1, log, i + 1));
+        const h = await hugoBuilds(dir, n, 1, log, i === 0, i + 1);
         if (h) hugoRuns.push(h);
       }
       entry = mergeCold(runs);

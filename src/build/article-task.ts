@@ -6,13 +6,14 @@ import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ArticleError } from '../core/article.js';
 import { assetRefs } from '../core/assets.js';
-import { entryNodes, nodeKey, slugify, type NodePath } from '../core/categories.js';
+import { nodeKey, type NodePath } from '../core/categories.js';
 import type { Entry } from '../core/entry.js';
 import { articlePagePath } from '../core/layout.js';
 import { processArticle } from '../core/pipeline.js';
 import type { Settings } from '../core/settings.js';
 import { articlePagePathOf, renderArticleFiles } from '../core/site.js';
 import { digest, writeAtomic, type FileRecord } from './files.js';
+import { linkedNodes, nodeInput, ownSlugs, slugSignature } from './slugs.js';
 import type { ArticleRecord } from './state.js';
 
 export interface TaskContext {
@@ -61,32 +62,6 @@ export interface ArticleResult {
   /** The file was gone when read (deleted since the listing): no longer an article. */
   gone?: boolean;
 }
-
-/** The slugs a name gets when none of its siblings collides with it (the common case). */
-export const ownSlugs = (p: NodePath): string[] => p.map(slugify);
-
-/** What entryNodes reads of an entry, as kept in an article's record. */
-export type NodeInput = Parameters<typeof entryNodes>[0];
-
-/** The part of an entry (or record) that says which nodes list it: categories, tags with tag feeds, `feed: false`. */
-export function nodeInput(e: { categories?: readonly (readonly string[])[]; tags?: readonly string[]; tagFeeds?: boolean; unlisted?: boolean }): NodeInput {
-  return {
-    categories: e.categories ?? [],
-    ...(e.tagFeeds && e.tags?.length ? { tags: e.tags, tagFeeds: true } : {}),
-    ...(e.unlisted ? { unlisted: true } : {}),
-  };
-}
-
-/**
- * Digest of the slugs of every node an article's page links (its categories' and, with tag feeds,
- * its tags'): with the entry's digest, all its page is rendered from.
- */
-export function slugSignature(e: NodeInput, slugsOf: (p: NodePath) => readonly string[] | undefined): string {
-  return digest(JSON.stringify(linkedNodes(e).map((p) => slugsOf(p) ?? null)));
-}
-
-/** The nodes an article's page links: those of entryNodes, even for an unlisted article (its page still shows its categories). */
-export const linkedNodes = (e: NodeInput): NodePath[] => entryNodes({ ...e, unlisted: false });
 
 export function runArticleTask(task: ArticleTask, ctx: TaskContext, dirs: Set<string>): ArticleResult {
   const file = path.join(ctx.contentDir, task.rel);

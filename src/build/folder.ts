@@ -10,19 +10,34 @@
 import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ArticleError } from '../core/article.js';
+// Only light modules are imported up front: the parser, cleaner and renderers are loaded when a
+// build has something to parse or render (an unchanged rebuild never loads them).
+import type { ArticleError } from '../core/article.js';
+import { isAssetPath } from '../core/assets.js';
 import { assignSlugPaths, entryNodes, nodeKey, type NodePath } from '../core/categories.js';
-import { compareEntries, type Entry } from '../core/entry.js';
+import type { Entry } from '../core/entry.js';
 import { articleIdFromPath, articlePagePath } from '../core/layout.js';
 import type { Settings } from '../core/settings.js';
-import { renderNodeFiles, renderSiteFiles, type NodeSummary, type OutFile } from '../core/site.js';
-import { isAssetPath } from '../core/assets.js';
+import type { NodeSummary, OutFile } from '../core/site.js';
 import { IoError, UsageError } from '../errors.js';
-import { oversizeError } from './publish.js';
-import { linkedNodes, nodeInput, slugSignature, type ArticleResult, type ArticleTask, type TaskContext } from './article-task.js';
+import type { ArticleResult, ArticleTask, TaskContext } from './article-task.js';
+import { linkedNodes, nodeInput, oversizeReason, slugSignature } from './slugs.js';
 import { digest, intactFiles, readManifest, removeOwned, removeStaleTemporaries, TMP_DIR, writeAtomic, writeManifest, type FileRecord } from './files.js';
 import { WorkerPool } from './pool.js';
-import { codeFingerprint, loadFirstSeen, loadState, saveState, stateFile, stateKey, type ArticleRecord, type BuildState } from './state.js';
+import {
+  codeFingerprint,
+  entriesDir,
+  entryName,
+  loadFirstSeen,
+  loadState,
+  readEntry,
+  saveState,
+  stateFile,
+  stateKey,
+  updateEntries,
+  type ArticleRecord,
+  type BuildState,
+} from './state.js';
 
 /** Below this many articles to process, this thread does them itself: starting workers costs more. */
 const INLINE_MAX = 200;
@@ -39,6 +54,8 @@ export interface FolderBuildOptions {
   allowEmpty?: boolean;
   /** Worker threads for large builds (default: the machine's parallelism; 0: everything in this thread). */
   workers?: number;
+  /** Keep the worker threads between builds (a watch session); else they end once the articles are parsed. */
+  keepWorkers?: boolean;
   /** Overrides the code fingerprint (tests: "a new version of Syndic"). */
   fingerprint?: string;
   onProgress?: (p: { done: number; total: number }) => void;
@@ -56,8 +73,10 @@ export interface FolderBuildResult {
   dateless: { file: string; source: 'path' | 'first-seen' }[];
   /** The warnings and rejections of the articles parsed in this build only (a watch session prints these). */
   fresh: { warnings: string[]; rejected: ArticleError[] };
-  /** Articles parsed in this build (the rest came from the cache). */
+  /** Articles parsed in this build (for their record, a page redone, or a feed that lists them). */
   processed: number;
+  /** Articles whose record came from the cache unparsed. */
+  fromCache: number;
   written: string[];
   unchanged: number;
   deleted: string[];
@@ -98,10 +117,40 @@ function listContent(contentDir: string, exclude: readonly string[]): Listing {
   return out;
 }
 
+/**
+ * The last listing brought up to date from the paths a watcher reported (files or folders, created,
+ * changed or removed), stat-ing only those: a watch session does not walk 10,000 files per save.
+ */
+function updateListing(last: Listing, contentDir: string, changed: Iterable<string>, exclude: readonly string[]): Listing {
+  const articles = new Map(last.articles.map((a) => [a.rel, a]));
+  const assets = new Map(last.assets);
+  const visit = (abs: string) => {
+    const rel = path.relative(contentDir, abs).split(path.sep).join('/');
+    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel) || exclude.some((d) => abs === d || abs.startsWith(d + path.sep))) return;
+    if (rel.split('/').some((seg) => seg.startsWith('.'))) return;
+    // Whatever was at or under this path is forgotten, then what is there now is listed.
+    for (const k of [...articles.keys()]) if (k === rel || k.startsWith(rel + '/')) articles.delete(k);
+    for (const k of [...assets.keys()]) if (k === rel || k.startsWith(rel + '/')) assets.delete(k);
+    const st = statSync(abs, { throwIfNoEntry: false });
+    if (!st) return;
+    if (st.isDirectory()) {
+      const sub = listContent(abs, exclude);
+      for (const a of sub.articles) articles.set(`${rel}/${a.rel}`, { ...a, rel: `${rel}/${a.rel}`, id: articleIdFromPath(`${rel}/${a.rel}`)! });
+      for (const [k, v] of sub.assets) assets.set(`${rel}/${k}`, v);
+    } else if (st.isFile()) {
+      const id = articleIdFromPath(rel);
+      if (id !== null) articles.set(rel, { rel, id, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
+      else if (isAssetPath(rel)) assets.set(rel, { size: st.size, mtimeMs: st.mtimeMs });
+    }
+  };
+  for (const p of changed) visit(path.resolve(p));
+  return { articles: [...articles.values()].sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0)), assets };
+}
+
 const errno = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
 
 /** The content folder must exist and hold articles (unless allowEmpty); the output must be writable. */
-function preflight(opts: FolderBuildOptions): Listing {
+function preflight(opts: FolderBuildOptions, list: () => Listing): Listing {
   const { contentDir, outDir } = opts;
   const st = statSync(contentDir, { throwIfNoEntry: false });
   let listing: Listing = { articles: [], assets: new Map() };
@@ -111,7 +160,7 @@ function preflight(opts: FolderBuildOptions): Listing {
     throw new UsageError(`content folder is not a folder, ${contentDir}, pass --content <dir> with a folder of articles`);
   } else {
     try {
-      listing = listContent(contentDir, [outDir, ...(opts.cacheDir ? [opts.cacheDir] : [])]);
+      listing = list();
     } catch (e) {
       throw new IoError(`cannot read the content folder (${errno(e)}), ${contentDir}, check its permissions`);
     }
@@ -145,7 +194,23 @@ interface NodeAcc {
 }
 
 const byRel = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const itemOrder = (a: Item, b: Item) => compareEntries({ date: a.rec.date!, id: a.rec.id }, { date: b.rec.date!, id: b.rec.id });
+
+// Records loaded from the state share one array per distinct category list, and a watch session
+// keeps its records: the list's key is worked out once per array.
+const catsKeys = new WeakMap<readonly (readonly string[])[], string>();
+function catsKeyOf(categories: readonly (readonly string[])[] | undefined): string {
+  if (!categories) return '[]';
+  let k = catsKeys.get(categories);
+  if (k === undefined) catsKeys.set(categories, (k = JSON.stringify(categories)));
+  return k;
+}
+
+/** A key for what decides a record's nodes (nodeInput): its category list, and its tags or `feed: false` when they count. */
+function inputKeyOf(rec: ArticleRecord): string {
+  const cats = catsKeyOf(rec.categories);
+  if (!rec.unlisted && !(rec.tagFeeds && rec.tags?.length)) return cats;
+  return `${cats}\0${rec.unlisted ? 'unlisted' : JSON.stringify(rec.tags)}`;
+}
 
 /** A local build engine for one content folder and one output folder; `build()` may be called again (watch mode). */
 export class FolderBuilder {
@@ -162,11 +227,17 @@ export class FolderBuilder {
   private readonly dirs = new Set<string>();
   private inline: typeof import('./article-task.js') | undefined;
   private unsaved = false;
+  private listing: Listing | undefined;
+  /** The folder of the entries feeds list (state.ts), or null without a cache. */
+  private readonly entries: string | null;
+  private entryWrites = new Map<string, Entry>();
+  private entryRemovals: string[] = [];
 
   constructor(opts: FolderBuildOptions) {
     this.opts = { ...opts, contentDir: path.resolve(opts.contentDir), outDir: path.resolve(opts.outDir), cacheDir: opts.cacheDir && path.resolve(opts.cacheDir) };
     this.fingerprint = opts.fingerprint ?? codeFingerprint();
     this.key = stateKey(this.fingerprint, opts.settings);
+    this.entries = this.opts.cacheDir ? entriesDir(this.opts.cacheDir, this.opts.outDir, this.key) : null;
   }
 
   private get ctx(): TaskContext {
@@ -202,7 +273,10 @@ export class FolderBuilder {
    * folder. build() does it unless told not to (a watch session reloads pages first).
    */
   persist(): void {
-    if (!this.unsaved || !this.manifest || !this.state) return;
+    if (!this.unsaved || !this.manifest || !this.state) {
+      rmSync(path.join(this.opts.outDir, TMP_DIR), { recursive: true, force: true });
+      return;
+    }
     const { outDir } = this.opts;
     try {
       mkdirSync(path.join(outDir, TMP_DIR), { recursive: true });
@@ -212,22 +286,33 @@ export class FolderBuilder {
     }
     if (this.opts.cacheDir) {
       try {
+        if (this.entries && (this.entryWrites.size || this.entryRemovals.length)) updateEntries(this.entries, this.entryWrites, this.entryRemovals);
         saveState(stateFile(this.opts.cacheDir, outDir), this.state);
       } catch {
         // The cache is an optimisation: a build that cannot save it is still a good build.
       }
     }
+    this.entryWrites = new Map();
+    this.entryRemovals = [];
     rmSync(path.join(outDir, TMP_DIR), { recursive: true, force: true });
     this.unsaved = false;
   }
 
-  async build(options: { persist?: boolean } = {}): Promise<FolderBuildResult> {
+  /**
+   * One build. `changed`: the paths a watcher reported since the last build of this builder; only
+   * those are looked at again, and the output is taken to hold what this builder last wrote (a
+   * watch session's rebuilds; without it, every file is checked).
+   */
+  async build(options: { persist?: boolean; changed?: Iterable<string> } = {}): Promise<FolderBuildResult> {
     const started = performance.now();
     const { contentDir, outDir, settings } = this.opts;
-    const listing = preflight(this.opts);
+    const exclude = [outDir, ...(this.opts.cacheDir ? [this.opts.cacheDir] : [])];
+    const hinted = options.changed !== undefined && this.listing !== undefined && this.manifest !== undefined;
+    const listing = preflight(this.opts, () => (hinted ? updateListing(this.listing!, contentDir, options.changed!, exclude) : listContent(contentDir, exclude)));
+    this.listing = listing;
 
     const file = this.opts.cacheDir ? stateFile(this.opts.cacheDir, outDir) : null;
-    if (this.state === undefined) this.state = file ? loadState(file, this.key, contentDir) : null;
+    if (this.state === undefined) this.state = file ? loadState(file, this.key, contentDir, articleIdFromPath) : null;
     const old = this.state;
     if (this.firstSeen === undefined) this.firstSeen = !old && file ? loadFirstSeen(file, contentDir) : new Map();
     const firstSeenOf = (rel: string): number | undefined => old?.articles[rel]?.firstSeen ?? this.firstSeen!.get(rel);
@@ -241,7 +326,7 @@ export class FolderBuilder {
     mkdirSync(path.join(outDir, TMP_DIR), { recursive: true });
     this.dirs.clear();
     const prevFiles = this.manifest;
-    const intact = intactFiles(outDir, prevFiles);
+    const intact = hinted ? prevFiles : intactFiles(outDir, prevFiles);
     const next = new Map<string, FileRecord>();
     const written: string[] = [];
     let unchanged = 0;
@@ -254,9 +339,9 @@ export class FolderBuilder {
     const tasks: ArticleTask[] = [];
     for (const a of listing.articles) {
       const base = { id: a.id, size: a.size, mtimeMs: a.mtimeMs, ino: a.ino };
-      const tooLarge = oversizeError(a.rel, a.size, settings);
-      if (tooLarge) {
-        records.set(a.rel, { ...base, readAt: 0, hash: '', firstSeen: firstSeenOf(a.rel) ?? Math.round(a.mtimeMs), kind: 'rejected', warnings: [], error: { reason: tooLarge.reason } });
+      if (a.size > settings.maxArticleBytes) {
+        const reason = oversizeReason(a.size, settings.maxArticleBytes);
+        records.set(a.rel, { ...base, readAt: 0, hash: '', firstSeen: firstSeenOf(a.rel) ?? Math.round(a.mtimeMs), kind: 'rejected', warnings: [], error: { reason } });
         continue;
       }
       const r = old?.articles[a.rel];
@@ -278,6 +363,13 @@ export class FolderBuilder {
     }
 
     // 2. Streamed top-k per node: entries stay in memory only while some node's feed may list them.
+    // The feed order comes from the core (loaded only when the tops are needed).
+    let compare: typeof import('../core/entry.js').compareEntries | undefined;
+    const loadOrder = async () => {
+      compare ??= (await import('../core/entry.js')).compareEntries;
+    };
+    // Entry records carry `date` and `id`, all the order looks at.
+    const itemOrder = (a: Item, b: Item) => compare!(a.rec as { date: string; id: string }, b.rec as { date: string; id: string });
     const k = settings.feedLimit;
     const nodes = new Map<string, NodeAcc>([[nodeKey([]), { path: [], count: 0, top: [] }]]);
     // Articles share a few category lists: their nodes and keys are worked out once per list.
@@ -286,10 +378,9 @@ export class FolderBuilder {
       if (rec.kind !== 'entry') return;
       const kept = this.kept.get(rel);
       const item: Item = { rel, rec, entry: entry ?? (kept && kept.digest === rec.digest ? kept.entry : undefined), refs: 0 };
-      const input = nodeInput(rec);
-      const catsKey = JSON.stringify(input);
+      const catsKey = inputKeyOf(rec);
       let its = nodesByCategories.get(catsKey);
-      if (!its) nodesByCategories.set(catsKey, (its = entryNodes(input).map((p) => [p, nodeKey(p)])));
+      if (!its) nodesByCategories.set(catsKey, (its = entryNodes(nodeInput(rec)).map((p) => [p, nodeKey(p)])));
       for (const [p, key] of its) {
         let n = nodes.get(key);
         if (!n) nodes.set(key, (n = { path: p, count: 0, top: [] }));
@@ -306,11 +397,15 @@ export class FolderBuilder {
         }
       }
     };
-    for (const [rel, rec] of records) offer(rel, rec);
+    // Known records join the tops after the parsed ones (any order gives the same tops), and only
+    // if something changed.
+    const knownRecords = [...records];
+    if (tasks.length) await loadOrder();
 
     let done = 0;
-    let processed = 0;
     const parsedNow = new Set<string>();
+    // Articles parsed in this build for any reason (their record, a page redone, a feed that lists them).
+    const parsedAny = new Set<string>();
     /** Which article's page is in `next` at each page path (two articles may claim one permalink). */
     const pageBy = new Map<string, string>();
     /** Page paths two articles wrote in this build: on disk, either may have won (workers race). */
@@ -359,121 +454,173 @@ export class FolderBuilder {
       let rec: ArticleRecord;
       if (r.same) rec = { ...old!.articles[r.rel]!, ...r.stat, readAt: r.stat.readAt };
       else {
-        processed++;
         parsedNow.add(r.rel);
+        parsedAny.add(r.rel);
         rec = { ...r.record!, ...r.stat };
       }
       records.set(r.rel, rec);
       offer(r.rel, rec, r.entry);
     });
+    // The workers' memory goes back before the feeds are rendered (a single build needs them no more).
+    if (!this.opts.keepWorkers) await this.close();
 
-    // 3. Slugs need every node; a page rendered with a name's own slug is redone if a sibling collides.
-    const slugs = assignSlugPaths([...nodes.values()].map((n) => n.path));
-    const slugsOf = (p: NodePath) => slugs.get(nodeKey(p))!;
-    // Nodes an article links but the site lacks (an unlisted article's own category): unlinked.
-    const siteSlugsOf = (p: NodePath): string[] | undefined => slugs.get(nodeKey(p));
     const entryRels = [...records.keys()].filter((rel) => records.get(rel)!.kind === 'entry').sort(byRel);
-    const pageOf = (rec: ArticleRecord) => rec.page ?? articlePagePath(rec.id);
-    // Two articles whose permalinks name one page: the newer (feed order) has it, as in buildSite.
-    const owner = new Map<string, string>();
-    for (const rel of entryRels) {
-      const p = pageOf(records.get(rel)!);
-      const o = owner.get(p);
-      if (o === undefined || itemOrder({ rel, rec: records.get(rel)!, refs: 0 }, { rel: o, rec: records.get(o)!, refs: 0 }) < 0) owner.set(p, rel);
-    }
-    const signatures = new Map<string, string>();
-    const pageTasks: ArticleTask[] = [];
-    for (const rel of entryRels) {
-      const rec = records.get(rel)!;
-      const pagePath = pageOf(rec);
-      if (owner.get(pagePath) !== rel) {
-        // Not its page in this build: render it again the day it has it.
-        if (rec.pageDigest !== undefined) records.set(rel, { ...rec, pageDigest: undefined });
-        continue;
-      }
-      const input = nodeInput(rec);
-      const catsKey = JSON.stringify(input);
-      let sig = signatures.get(catsKey);
-      if (sig === undefined) signatures.set(catsKey, (sig = slugSignature(input, siteSlugsOf)));
-      const expected = `${rec.digest}:${sig}`;
-      const placedBy = pageBy.get(pagePath);
-      if (rec.pageDigest === expected && !contested.has(pagePath) && (placedBy === rel || (placedBy === undefined && intact.has(pagePath)))) {
-        if (!next.has(pagePath)) {
-          next.set(pagePath, intact.get(pagePath)!);
-          unchanged++;
-        }
-        continue;
-      }
-      const own = Object.fromEntries(linkedNodes(input).flatMap((p) => (siteSlugsOf(p) ? [[nodeKey(p), siteSlugsOf(p)!]] : [])));
-      // A contested page is written whatever its digest says: the bytes on disk may be the other article's.
-      const prev = contested.has(pagePath) ? undefined : (next.get(pagePath) ?? intact.get(pagePath));
-      // Written above with the wrong slugs (or by another article): it no longer counts as written or unchanged.
-      unplace(pagePath);
-      pageTasks.push({ rel, id: rec.id, pagePath, firstSeen: rec.firstSeen, knownHash: rec.hash, page: { ...(prev ? { prevHash: prev.hash } : {}), slugs: own } });
-    }
-    await this.runTasks(pageTasks, (r) => {
-      pageResult(r);
-      if (r.gone || !r.record || r.record.kind !== 'entry') return; // changed again meanwhile: the next build sees it
-      const rec = records.get(r.rel)!;
-      records.set(r.rel, { ...rec, pageDigest: r.record.pageDigest });
-    });
+    let nodeStates: BuildState['nodes'] = {};
+    let siteState: BuildState['site'];
 
-    // 4. Node feeds and pages whose inputs changed (or whose files were touched), then the site files.
-    const ordered = [...nodes.values()].sort((a, b) => byRel(slugsOf(a.path).join('/'), slugsOf(b.path).join('/')));
-    const tree: NodeSummary[] = ordered.map((n) => ({ path: n.path, slugs: slugsOf(n.path), count: n.count }));
-    const nodeStates: BuildState['nodes'] = {};
-    const stale: NodeAcc[] = [];
-    const isUnder = (n: NodeSummary, of: NodePath) => n.path.length > of.length && of.every((name, i) => n.path[i] === name);
-    for (const n of ordered) {
-      const key = nodeKey(n.path);
-      const below = n.path.length ? tree.filter((t) => isUnder(t, n.path)) : tree;
-      const d = digest(JSON.stringify([n.path, slugsOf(n.path), n.count, n.top.map((i) => [i.rec.id, i.rec.digest]), below]));
-      const was = old?.nodes[key];
-      if (was?.digest === d && was.files.every((f) => intact.has(f))) {
-        for (const f of was.files) next.set(f, intact.get(f)!);
-        unchanged += was.files.length;
-        nodeStates[key] = was;
-      } else {
-        stale.push(n);
-        nodeStates[key] = { digest: d, files: [] };
-      }
-    }
-    // Entries that a stale node lists but that were not kept in memory: processed again (deterministic).
-    const missing = new Map<string, Item[]>();
-    for (const n of stale) for (const i of n.top) if (!i.entry) missing.set(i.rel, [...(missing.get(i.rel) ?? []), i]);
-    await this.runTasks(
-      [...missing.keys()].sort(byRel).map((rel) => ({ rel, id: records.get(rel)!.id, firstSeen: records.get(rel)!.firstSeen, wantEntry: true })),
-      (r) => {
-        if (r.ioError) ioFail(r.ioError);
-        for (const i of missing.get(r.rel) ?? []) i.entry = r.entry;
-      },
-    );
-    const write = (f: OutFile) => {
-      const body = Buffer.from(f.body);
-      const hash = digest(body);
-      const prev = intact.get(f.path);
-      if (prev?.hash === hash) {
-        next.set(f.path, prev);
-        unchanged++;
-        return;
-      }
-      try {
-        next.set(f.path, { hash, ...writeAtomic(outDir, f.path, body, this.dirs) });
-      } catch (e) {
-        ioFail(`cannot write ${path.join(outDir, f.path)} (${errno(e)})`);
-      }
-      written.push(f.path);
+    // Nothing changed (each record the last build's, none added or gone) and every file the last
+    // build wrote for nodes, pages and the site intact: all of them stand.
+    const keep = (f: string) => {
+      next.set(f, intact.get(f)!);
+      unchanged++;
     };
-    for (const n of stale) {
-      const entries = n.top.map((i) => {
-        if (!i.entry) throw new Error(`internal: ${i.rel} changed while building; build again`);
-        return i.entry;
+    const pageOf = (rec: ArticleRecord) => rec.page ?? articlePagePath(rec.id);
+    // Two articles whose permalinks name one page: a page contested in this build is redone below.
+    const lastFiles = old?.site && !contested.size ? [...Object.values(old.nodes).flatMap((n) => n.files), ...old.site.files, ...entryRels.map((rel) => pageOf(records.get(rel)!))] : [];
+    const sameRecords = () => {
+      for (const [rel, r] of records) {
+        const o = old!.articles[rel];
+        if (o === undefined || o.kind !== r.kind || o.digest !== r.digest || o.pageDigest !== r.pageDigest) return false;
+      }
+      return true;
+    };
+    const nothingChanged =
+      old?.site !== undefined &&
+      !contested.size &&
+      records.size === Object.keys(old.articles).length &&
+      sameRecords() &&
+      lastFiles.every((f) => next.has(f) || intact.has(f));
+    if (nothingChanged) {
+      for (const f of lastFiles) if (!next.has(f)) keep(f);
+      nodeStates = old!.nodes;
+      siteState = old!.site;
+    } else {
+      await loadOrder();
+      for (const [rel, rec] of knownRecords) offer(rel, rec);
+      const site = await import('../core/site.js');
+
+      // 3. Slugs need every node; a page rendered with a name's own slug is redone if a sibling collides.
+      const slugs = assignSlugPaths([...nodes.values()].map((n) => n.path));
+      const slugsOf = (p: NodePath) => slugs.get(nodeKey(p))!;
+      // Nodes an article links but the site lacks (an unlisted article's own category): unlinked.
+      const siteSlugsOf = (p: NodePath): string[] | undefined => slugs.get(nodeKey(p));
+      // Two articles whose permalinks name one page: the newer (feed order) has it, as in buildSite.
+      const owner = new Map<string, string>();
+      for (const rel of entryRels) {
+        const p = pageOf(records.get(rel)!);
+        const o = owner.get(p);
+        if (o === undefined || itemOrder({ rel, rec: records.get(rel)!, refs: 0 }, { rel: o, rec: records.get(o)!, refs: 0 }) < 0) owner.set(p, rel);
+      }
+      const signatures = new Map<string, string>();
+      const pageTasks: ArticleTask[] = [];
+      for (const rel of entryRels) {
+        const rec = records.get(rel)!;
+        const pagePath = pageOf(rec);
+        if (owner.get(pagePath) !== rel) {
+          // Not its page in this build: render it again the day it has it.
+          if (rec.pageDigest !== undefined) records.set(rel, { ...rec, pageDigest: undefined });
+          continue;
+        }
+        const key = inputKeyOf(rec);
+        let sig = signatures.get(key);
+        if (sig === undefined) signatures.set(key, (sig = slugSignature(nodeInput(rec), siteSlugsOf)));
+        // pageDigest === `${digest}:${sig}`, without building the string for each of 10,000 pages.
+        const pd = rec.pageDigest;
+        const pageCurrent = pd !== undefined && pd.length === rec.digest!.length + 1 + sig.length && pd.endsWith(sig) && pd.startsWith(rec.digest!);
+        const placedBy = pageBy.get(pagePath);
+        if (pageCurrent && !contested.has(pagePath) && (placedBy === rel || (placedBy === undefined && intact.has(pagePath)))) {
+          if (!next.has(pagePath)) keep(pagePath);
+          continue;
+        }
+        const own = Object.fromEntries(linkedNodes(nodeInput(rec)).flatMap((p) => (siteSlugsOf(p) ? [[nodeKey(p), siteSlugsOf(p)!]] : [])));
+        // A contested page is written whatever its digest says: the bytes on disk may be the other article's.
+        const prev = contested.has(pagePath) ? undefined : (next.get(pagePath) ?? intact.get(pagePath));
+        // Written above with the wrong slugs (or by another article): it no longer counts as written or unchanged.
+        unplace(pagePath);
+        pageTasks.push({ rel, id: rec.id, pagePath, firstSeen: rec.firstSeen, knownHash: rec.hash, page: { ...(prev ? { prevHash: prev.hash } : {}), slugs: own } });
+      }
+      await this.runTasks(pageTasks, (r) => {
+        if (r.record) parsedAny.add(r.rel);
+        pageResult(r);
+        if (r.gone || !r.record || r.record.kind !== 'entry') return; // changed again meanwhile: the next build sees it
+        const rec = records.get(r.rel)!;
+        records.set(r.rel, { ...rec, pageDigest: r.record.pageDigest });
       });
-      const files = renderNodeFiles({ path: n.path, slugs: slugsOf(n.path), entries, count: n.count }, tree, settings);
-      for (const f of files) write(f);
-      nodeStates[nodeKey(n.path)]!.files = files.map((f) => f.path);
+
+      // 4. Node feeds and pages whose inputs changed (or whose files were touched), then the site files.
+      const ordered = [...nodes.values()].sort((a, b) => byRel(slugsOf(a.path).join('/'), slugsOf(b.path).join('/')));
+      const tree: NodeSummary[] = ordered.map((n) => ({ path: n.path, slugs: slugsOf(n.path), count: n.count }));
+      const stale: NodeAcc[] = [];
+      const isUnder = (n: NodeSummary, of: NodePath) => n.path.length > of.length && of.every((name, i) => n.path[i] === name);
+      for (const n of ordered) {
+        const key = nodeKey(n.path);
+        const below = n.path.length ? tree.filter((t) => isUnder(t, n.path)) : tree;
+        const d = digest(JSON.stringify([n.path, slugsOf(n.path), n.count, n.top.map((i) => [i.rec.id, i.rec.digest]), below]));
+        const was = old?.nodes[key];
+        if (was?.digest === d && was.files.every((f) => intact.has(f))) {
+          for (const f of was.files) keep(f);
+          nodeStates[key] = was;
+        } else {
+          stale.push(n);
+          nodeStates[key] = { digest: d, files: [] };
+        }
+      }
+      // Entries that a stale node lists but that were not kept in memory: processed again (deterministic).
+      // Those the entries folder has are read from it; the others are parsed again (deterministic).
+      const missing = new Map<string, Item[]>();
+      const stored = new Set(old?.tops ?? []);
+      for (const n of stale) {
+        for (const i of n.top) {
+          if (i.entry) continue;
+          const name = entryName(i.rec.id, i.rec.digest!);
+          if (this.entries && stored.has(name)) i.entry = readEntry(this.entries, name) ?? undefined;
+          if (!i.entry) missing.set(i.rel, [...(missing.get(i.rel) ?? []), i]);
+        }
+      }
+      await this.runTasks(
+        [...missing.keys()].sort(byRel).map((rel) => ({ rel, id: records.get(rel)!.id, firstSeen: records.get(rel)!.firstSeen, wantEntry: true })),
+        (r) => {
+          if (r.ioError) ioFail(r.ioError);
+          if (r.record) parsedAny.add(r.rel);
+          for (const i of missing.get(r.rel) ?? []) i.entry = r.entry;
+        },
+      );
+      const write = (f: OutFile) => {
+        const body = Buffer.from(f.body);
+        const hash = digest(body);
+        const prev = intact.get(f.path);
+        if (prev?.hash === hash) {
+          next.set(f.path, prev);
+          unchanged++;
+          return;
+        }
+        try {
+          next.set(f.path, { hash, ...writeAtomic(outDir, f.path, body, this.dirs) });
+        } catch (e) {
+          ioFail(`cannot write ${path.join(outDir, f.path)} (${errno(e)})`);
+        }
+        written.push(f.path);
+      };
+      for (const n of stale) {
+        const entries = n.top.map((i) => {
+          if (!i.entry) throw new Error(`internal: ${i.rel} changed while building; build again`);
+          return i.entry;
+        });
+        const files = site.renderNodeFiles({ path: n.path, slugs: slugsOf(n.path), entries, count: n.count }, tree, settings);
+        for (const f of files) write(f);
+        nodeStates[nodeKey(n.path)]!.files = files.map((f) => f.path);
+      }
+      // The OPML and the stylesheets depend on the tree and the settings only.
+      const treeDigest = digest(JSON.stringify(tree));
+      if (old?.site?.digest === treeDigest && old.site.files.every((f) => intact.has(f))) {
+        for (const f of old.site.files) keep(f);
+        siteState = old.site;
+      } else {
+        const files = site.renderSiteFiles(tree, settings);
+        for (const f of files) write(f);
+        siteState = { digest: treeDigest, files: files.map((f) => f.path) };
+      }
     }
-    for (const f of renderSiteFiles(tree, settings)) write(f);
 
     // 5. Assets the published articles link, copied when their source changed.
     let assets = 0;
@@ -515,16 +662,34 @@ export class FolderBuilder {
       }
       deleted.push(rel);
     }
+    // The entries the feeds list now: those not stored yet are written by persist(), the others dropped.
+    let tops = old?.tops;
+    if (!nothingChanged && this.entries) {
+      const now = new Map<string, Item>();
+      for (const n of nodes.values()) for (const i of n.top) now.set(entryName(i.rec.id, i.rec.digest!), i);
+      const had = new Set(old?.tops ?? []);
+      for (const [name, i] of now) if (!had.has(name) && i.entry) this.entryWrites.set(name, i.entry);
+      this.entryRemovals.push(...[...had].filter((name) => !now.has(name)));
+      const names = [...now.keys()].filter((name) => had.has(name) || this.entryWrites.has(name)).sort();
+      if (names.join() !== (old?.tops ?? []).join()) tops = names;
+    }
+    // An unchanged rebuild writes nothing at all, not even the manifest or the cache.
+    let manifestChanged = !manifestFound || next.size !== prevFiles.size;
+    if (!manifestChanged) for (const [f, rec] of next) if (prevFiles.get(f) !== rec) manifestChanged = true;
+    let stateChanged = !old || records.size !== Object.keys(old.articles).length || nodeStates !== old.nodes || siteState !== old.site || tops !== old.tops;
+    if (!stateChanged) for (const [rel, r] of records) if (old!.articles[rel] !== r) stateChanged = true;
     this.manifest = next;
-    this.state = { format: 2, key: this.key, contentDir, articles: Object.fromEntries(records), nodes: nodeStates };
-    this.unsaved = true;
+    if (stateChanged)
+      this.state = { format: 3, key: this.key, contentDir, articles: Object.fromEntries(records), nodes: nodeStates, ...(siteState ? { site: siteState } : {}), ...(tops ? { tops } : {}) };
+    this.unsaved = manifestChanged || stateChanged;
     if (options.persist !== false) this.persist();
     // Keep the entries that nodes list now, for the next build of a watch session.
     this.kept = new Map();
     for (const n of nodes.values()) for (const i of n.top) if (i.entry) this.kept.set(i.rel, { digest: i.rec.digest!, entry: i.entry });
 
     const sortedRecs = [...records.entries()].sort(([a], [b]) => byRel(a, b));
-    const rejectedOf = (recs: typeof sortedRecs) => recs.filter(([, r]) => r.kind === 'rejected').map(([rel, r]) => new ArticleError(rel, r.error!.reason, r.error!.line));
+    const { ArticleError } = sortedRecs.some(([, r]) => r.kind === 'rejected') ? await import('../core/article.js') : { ArticleError: undefined };
+    const rejectedOf = (recs: typeof sortedRecs) => recs.filter(([, r]) => r.kind === 'rejected').map(([rel, r]) => new ArticleError!(rel, r.error!.reason, r.error!.line));
     const freshRecs = sortedRecs.filter(([rel, r]) => parsedNow.has(rel) || (r.kind === 'rejected' && !r.hash && !old?.articles[rel]));
     return {
       fresh: { warnings: [...freshRecs.flatMap(([, r]) => r.warnings), ...assetWarnings], rejected: rejectedOf(freshRecs) },
@@ -534,7 +699,8 @@ export class FolderBuilder {
       rejected: rejectedOf(sortedRecs),
       warnings: [...sortedRecs.flatMap(([, r]) => r.warnings), ...assetWarnings],
       dateless: sortedRecs.flatMap(([rel, r]) => (r.dateSource && r.kind !== 'rejected' ? [{ file: rel, source: r.dateSource }] : [])),
-      processed,
+      processed: parsedAny.size,
+      fromCache: [...records.keys()].filter((rel) => !parsedNow.has(rel)).length,
       written: written.sort(byRel),
       unchanged,
       deleted: deleted.sort(byRel),

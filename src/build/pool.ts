@@ -83,12 +83,15 @@ export class WorkerPool {
         if (err) reject(err);
         else resolve();
       };
+      const started = new Set<Worker>();
       const send = (w: Worker) => {
         if (next >= tasks.length) return false;
         const batch = tasks.slice(next, next + BATCH);
         next += batch.length;
         pending++;
-        w.postMessage({ batch: next, tasks: batch });
+        // The first batch of a run tells the worker to forget what earlier runs saw.
+        w.postMessage({ batch: next, reset: !started.has(w), tasks: batch });
+        started.add(w);
         return true;
       };
       for (const w of this.workers) {

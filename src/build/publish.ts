@@ -8,6 +8,7 @@ import { buildSite, type OutFile } from '../core/site.js';
 import type { Logger } from '../log.js';
 import { etagOf } from '../store/etag.js';
 import type { ObjectInfo, Store } from '../store/store.js';
+import { oversizeReason } from './slugs.js';
 
 /** Runs `fn` over items with at most `limit` in flight, keeping the results in order. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
@@ -31,9 +32,7 @@ export interface ReadResult {
 
 /** The rejection of an article too large to read, or null. Shared by the full build and the Lambda upload path. */
 export function oversizeError(key: string, size: number, settings: Settings): ArticleError | null {
-  return size > settings.maxArticleBytes
-    ? new ArticleError(key, `article is ${size} bytes, over the limit of ${settings.maxArticleBytes} bytes (maxArticleBytes)`)
-    : null;
+  return size > settings.maxArticleBytes ? new ArticleError(key, oversizeReason(size, settings.maxArticleBytes)) : null;
 }
 
 /** One article as read by readArticles: its object and what the pipeline made of it (rebuild keeps it as state). */

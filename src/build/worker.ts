@@ -1,14 +1,41 @@
 // A worker thread of the local build: runs article tasks in batches sent by the pool (pool.ts).
+// It sends an entry back only if it may be among some node's newest: an entry that this worker has
+// already seen feedLimit newer ones beside, in every node it belongs to, can be in no feed (the
+// build's tops are drawn from the same articles), so it stays here and is never copied.
 import { parentPort, workerData } from 'node:worker_threads';
-import { runArticleTask, type ArticleTask, type TaskContext } from './article-task.js';
+import { entryNodes, nodeKey } from '../core/categories.js';
+import { compareEntries, type Entry } from '../core/entry.js';
+import { runArticleTask, type ArticleResult, type ArticleTask, type TaskContext } from './article-task.js';
 
 const ctx = workerData as TaskContext;
 const dirs = new Set<string>();
+const k = ctx.settings.feedLimit;
+let tops = new Map<string, Pick<Entry, 'date' | 'id'>[]>();
 
-parentPort!.on('message', (msg: { batch: number; tasks: ArticleTask[] }) => {
-  const results = msg.tasks.map((t) => {
+/** Records the entry in this worker's tops; false when every node it is in already has k newer ones. */
+function mayBeListed(e: Entry): boolean {
+  let listed = false;
+  for (const p of entryNodes(e)) {
+    const key = nodeKey(p);
+    let top = tops.get(key);
+    if (!top) tops.set(key, (top = []));
+    if (top.length === k && compareEntries(e, top[k - 1]!) >= 0) continue;
+    let i = top.length;
+    while (i > 0 && compareEntries(e, top[i - 1]!) < 0) i--;
+    top.splice(i, 0, { date: e.date, id: e.id });
+    if (top.length > k) top.pop();
+    listed = true;
+  }
+  return listed;
+}
+
+parentPort!.on('message', (msg: { batch: number; reset: boolean; tasks: ArticleTask[] }) => {
+  if (msg.reset) tops = new Map(); // a new build: what an earlier one saw may have changed
+  const results = msg.tasks.map((t): ArticleResult => {
     try {
-      return runArticleTask(t, ctx, dirs);
+      const r = runArticleTask(t, ctx, dirs);
+      if (r.entry && !t.wantEntry && !mayBeListed(r.entry)) delete r.entry;
+      return r;
     } catch (e) {
       return { rel: t.rel, same: false, stat: { size: 0, mtimeMs: 0, ino: 0, readAt: 0, hash: '', firstSeen: t.firstSeen ?? 0 }, ioError: `${t.rel}: ${(e as Error).message}` };
     }

@@ -41,6 +41,7 @@ export function folderBuilder(options: BuildCommandOptions, settings: Settings, 
     cacheDir: cacheDir === null ? null : path.resolve(cacheDir),
     settings,
     allowEmpty: options.allowEmpty,
+    keepWorkers: options.watch,
     onProgress: onProgress && ((p) => onProgress(p.done, p.total)),
   });
 }
@@ -51,11 +52,10 @@ const seconds = (ms: number) => (ms < 10_000 ? (ms / 1000).toFixed(2) : (ms / 10
 export function report(result: FolderBuildResult, outDir: string, log: Logger = cliLogger): number {
   for (const w of result.warnings) log('warn', w);
   for (const err of result.rejected) console.error(`rejected: ${err.message}`);
-  const cached = result.articles - result.processed;
   console.log(
     `built ${result.published} articles (${result.drafts.length} drafts, ${result.rejected.length} rejected) into ${outDir}: ` +
       `${result.written.length} files written, ${result.unchanged} unchanged, ${result.deleted.length} removed ` +
-      `in ${seconds(result.ms)} s (${result.processed} parsed, ${cached} from cache${result.assets ? `, ${result.assets} assets` : ''})`,
+      `in ${seconds(result.ms)} s (${result.processed} parsed, ${result.fromCache} from cache${result.assets ? `, ${result.assets} assets` : ''})`,
   );
   if (result.dateless.length) {
     const by = (source: string) => result.dateless.filter((d) => d.source === source).map((d) => d.file);

@@ -5,7 +5,7 @@
 // carry it.
 import type http from 'node:http';
 import path from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
+import type { FSWatcher } from 'chokidar';
 import type { FolderBuilder, FolderBuildResult } from '../build/folder.js';
 import { FEED_FILES } from '../core/layout.js';
 import type { Settings } from '../core/settings.js';
@@ -146,9 +146,13 @@ export async function runStart(options: StartOptions, settings: Settings): Promi
 
   let watcher: FSWatcher | undefined;
   if (live) {
+    // What the watcher reported since the last rebuild: only these paths are looked at again.
+    let changed = new Set<string>();
     const schedule = rebuilder(async () => {
+      const paths = changed;
+      changed = new Set();
       try {
-        const result = await builder.build({ persist: false });
+        const result = await builder.build({ persist: false, changed: paths });
         printRebuild(result);
         if (result.written.length || result.deleted.length) live.reload({ written: result.written, deleted: result.deleted });
         builder.persist();
@@ -163,12 +167,16 @@ export async function runStart(options: StartOptions, settings: Settings): Promi
     });
     // The output and cache folders may sit inside the content folder: their changes are ours.
     const ignored = [outDir, ...(options.cacheDir === null ? [] : [path.resolve(options.cacheDir ?? '.syndic-cache')])];
+    const { watch } = await import('chokidar');
     watcher = watch(contentDir, {
       ignoreInitial: true,
       atomic: false,
       ignored: (p: string) => ignored.some((d) => p === d || p.startsWith(d + path.sep)) || (p !== contentDir && path.basename(p).startsWith('.')),
     });
-    watcher.on('all', () => schedule());
+    watcher.on('all', (_event, p) => {
+      changed.add(p);
+      schedule();
+    });
     watcher.on('error', (e) => console.error(`warn: watching ${contentDir}: ${(e as Error).message}`));
     await new Promise<void>((resolve) => watcher!.once('ready', () => resolve()));
     console.log(`Watching ${contentDir} for changes; open pages reload after each rebuild.`);

@@ -155,4 +155,18 @@ describe('syndic start --watch', () => {
     expect((await get('/feed.json')).body).not.toContain('Edited title');
     expect(stdout).toMatch(/rebuilt in \d+ ms: \d+ files written/);
   });
+
+  it('follows a folder renamed, and files changed inside it afterwards', async () => {
+    await mkdir(path.join(content, 'drafts/deep'), { recursive: true });
+    await writeFile(path.join(content, 'drafts/deep/one.md'), article('In a folder', 'x'));
+    await events.next((e) => e.written.includes('articles/drafts/deep/one/index.html'));
+    await rename(path.join(content, 'drafts'), path.join(content, 'posts'));
+    const r = await events.next((e) => e.written.includes('articles/posts/deep/one/index.html'));
+    expect(r.deleted).toContain('articles/drafts/deep/one/index.html');
+    // Node 20's recursive fs.watch stops seeing a renamed folder; the watcher must not.
+    await writeFile(path.join(content, 'posts/deep/one.md'), article('Edited in the renamed folder', 'y'));
+    await events.next((e) => e.written.includes('articles/posts/deep/one/index.html'));
+    expect((await get('/articles/posts/deep/one/')).body).toContain('<h1>Edited in the renamed folder</h1>');
+    expect((await get('/articles/drafts/deep/one/')).status).toBe(404);
+  });
 });
