@@ -2,7 +2,7 @@
 // a Distributed Map over the listing of content/ whose child workflows hand batches of a few
 // hundred objects to the publisher function, and a reduce step that merges and renders the feeds.
 //
-//   rebuild-start   { action, bucket }                      → { bucket, epoch }
+//   rebuild-start   { action, bucket, input }               → { bucket, epoch }   (input: the execution's)
 //   rebuild-map     { action, bucket, epoch, items: [...] } → counts (discarded)   × one per batch
 //   rebuild-reduce  { action, bucket, epoch }               → counts (the execution's output)
 //
@@ -92,7 +92,9 @@ export class RebuildWorkflow extends Construct {
 
     const start = invoke(
       'Start',
-      { action: 'rebuild-start', bucket: bucket.bucketName },
+      // The execution's input goes along: a `bucket` in it other than this stack's fails the step
+      // (BucketMismatch, not retried) rather than being ignored.
+      { action: 'rebuild-start', bucket: bucket.bucketName, input: sfn.JsonPath.objectAt('$$.Execution.Input') },
       { resultSelector: { 'bucket.$': '$.Payload.bucket', 'epoch.$': '$.Payload.epoch' }, resultPath: '$.run' },
     );
 

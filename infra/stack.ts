@@ -52,6 +52,7 @@ export class SyndicStack extends Stack {
     this.rebuild = new RebuildOnSettingsChange(this, 'Rebuild', {
       fn: this.publisher.fn,
       stateMachine,
+      bucket,
       settingsHash: hash,
       siteUrl: this.siteUrl,
       logRetentionDays: infra.logRetentionDays,

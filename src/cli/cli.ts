@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { FEED_FILES } from '../core/layout.js';
+import { DEPLOYMENT_KEY, FEED_FILES } from '../core/layout.js';
 import { closest, isLoopbackUrl, type Settings } from '../core/settings.js';
 import { ConfigError, EXIT, IoError, SyndicError, UsageError } from '../errors.js';
 import { runStart } from './watch.js';
@@ -28,6 +28,11 @@ function portNumber(raw: string): number {
 
 function positiveInt(raw: string): string {
   if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1) throw new InvalidArgumentError('expected a positive integer.');
+  return raw;
+}
+
+function positiveSeconds(raw: string): string {
+  if (!/^\d+(\.\d+)?$/.test(raw.trim()) || !(Number(raw) > 0)) throw new InvalidArgumentError('expected a number of seconds above 0, e.g. 2 or 0.5.');
   return raw;
 }
 
@@ -239,16 +244,32 @@ function program(done: (code: number) => void): Command {
     });
 
   settingsOptions(
-    s3Options(root.command('rebuild').description("rebuild state and feeds of an S3 bucket from its content/ (the Lambda function's rebuild)")).option(
-      '--state-machine <arn>',
-      'start and follow an execution of the deployed rebuild state machine (the RebuildStateMachineArn output; default: $SYNDIC_REBUILD_STATE_MACHINE) instead of rebuilding in this process',
-    ),
+    s3Options(root.command('rebuild').description("rebuild state and feeds of an S3 bucket from its content/ (on the stack's Step Functions state machine, or in this process)"))
+      .option(
+        '--state-machine <arn>',
+        'start and follow an execution of this rebuild state machine (the RebuildStateMachineArn output; default: $SYNDIC_REBUILD_STATE_MACHINE, else the one recorded in the bucket)',
+      )
+      .option('--in-process', 'rebuild in this process even when the bucket names a deployed state machine')
+      .option('--poll <seconds>', 'seconds between progress checks of a state machine execution (default 2)', positiveSeconds),
   )
-    .addHelpText('after', examples(['syndic rebuild --bucket my-bucket --state-machine arn:aws:states:us-east-1:123456789012:stateMachine:Rebuild', 'syndic rebuild --bucket syndic-dev --endpoint http://127.0.0.1:4569']))
+    .addHelpText(
+      'after',
+      `\nWhere it runs: a deployed stack writes ${DEPLOYMENT_KEY} in its bucket ({ stateMachineArn, region, bucket });` +
+        '\nwhen it is there, the rebuild runs on that state machine (a Distributed Map over content/, then the reduce)' +
+        '\nand this command prints its progress (articles done/total, failures) until it ends; exit 0 when it succeeded,' +
+        '\n3 when it failed, timed out or was aborted. Without it (a local S3 server, a bucket without the stack), or with' +
+        '\n--in-process, the same start, map and reduce steps run in this process. Needs states:StartExecution,' +
+        '\nstates:DescribeExecution, states:ListMapRuns and states:DescribeMapRun for the state machine.\n' +
+        examples([
+          'syndic rebuild --bucket my-bucket',
+          'syndic rebuild --bucket my-bucket --state-machine arn:aws:states:us-east-1:123456789012:stateMachine:Rebuild',
+          'syndic rebuild --bucket my-bucket --in-process',
+          'syndic rebuild --bucket syndic-dev --endpoint http://127.0.0.1:4569',
+        ]),
+    )
     .action(async (o: Record<string, unknown>, cmd: Command) => {
-      const { runS3Command, runRemoteRebuild } = await import('./s3-commands.js');
-      const arn = (o.stateMachine as string | undefined) ?? process.env.SYNDIC_REBUILD_STATE_MACHINE;
-      done(arn ? await runRemoteRebuild(arn, o) : await runS3Command('rebuild', [], o, await settingsFor(cmd)));
+      const { runRebuildCommand } = await import('./s3-commands.js');
+      done(await runRebuildCommand(o, () => settingsFor(cmd)));
     });
 
   settingsOptions(s3Options(root.command('reconcile').description('compare a bucket with its content/ and repair what differs')))

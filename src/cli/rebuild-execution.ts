@@ -94,6 +94,8 @@ export interface FollowOptions {
   bucket: string;
   onProgress?: (p: RebuildProgress) => void;
   client?: SFNClient;
+  /** The client's region (default: the ARN's). */
+  region?: string;
   /** Between polls (default 2 s). */
   pollMs?: number;
   /** Stops following (the execution goes on; stop it with `aws stepfunctions stop-execution`). */
@@ -111,7 +113,7 @@ const pause = (ms: number, signal?: AbortSignal) =>
  * DescribeMapRun every pollMs until the execution ends; onProgress gets every poll's progress.
  */
 export async function startAndFollowRebuild(opts: FollowOptions): Promise<RebuildOutcome> {
-  const client = opts.client ?? createSfnClient(regionOf(opts.stateMachineArn));
+  const client = opts.client ?? createSfnClient(opts.region ?? regionOf(opts.stateMachineArn));
   try {
     const started = await client.send(
       new StartExecutionCommand({ stateMachineArn: opts.stateMachineArn, input: JSON.stringify({ bucket: opts.bucket, reason: 'syndic rebuild' }) }),
@@ -146,4 +148,31 @@ export async function startAndFollowRebuild(opts: FollowOptions): Promise<Rebuil
 export function regionOf(stateMachineArn: string): string | undefined {
   const parts = stateMachineArn.split(':');
   return parts[0] === 'arn' && parts[2] === 'states' && parts[3] ? parts[3] : undefined;
+}
+
+/** What the stack writes to DEPLOYMENT_KEY in its bucket (infra/rebuild.ts). */
+export interface Deployment {
+  stateMachineArn: string;
+  region: string;
+  bucket: string;
+}
+
+/**
+ * The state machine recorded in a bucket's DEPLOYMENT_KEY, checked: valid JSON, a Step Functions
+ * state machine ARN, and the bucket it names is the one being rebuilt (a copied marker would
+ * rebuild another stack's bucket). Throws an Error naming what is wrong.
+ */
+export function parseDeployment(body: string, bucket: string): Deployment {
+  let v: Partial<Record<keyof Deployment, unknown>>;
+  try {
+    v = JSON.parse(body) as typeof v;
+  } catch {
+    throw new Error('is not JSON');
+  }
+  if (typeof v !== 'object' || v === null) throw new Error('is not a JSON object');
+  const arn = v.stateMachineArn;
+  if (typeof arn !== 'string' || !/^arn:[\w-]+:states:[\w-]+:\d{12}:stateMachine:[\w-]+$/.test(arn)) throw new Error(`has no state machine ARN (stateMachineArn: ${JSON.stringify(arn)})`);
+  if (v.bucket !== bucket) throw new Error(`names bucket ${JSON.stringify(v.bucket)}, not ${bucket}`);
+  const region = typeof v.region === 'string' && v.region ? v.region : regionOf(arn)!;
+  return { stateMachineArn: arn, region, bucket };
 }

@@ -1,8 +1,8 @@
 // The S3 side of the CLI: `syndic rebuild`, `syndic reconcile`, `syndic upload`.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { UsageError } from '../errors.js';
-import { articleIdFromPath, CONTENT_PREFIX } from '../core/layout.js';
+import { ConfigError, UsageError } from '../errors.js';
+import { articleIdFromPath, CONTENT_PREFIX, DEPLOYMENT_KEY } from '../core/layout.js';
 import type { Settings } from '../core/settings.js';
 import type { Logger } from '../log.js';
 import { mapLimit } from '../build/publish.js';
@@ -77,13 +77,50 @@ export async function runReconcile(values: Record<string, unknown>, settings: Se
 }
 
 /**
- * `syndic rebuild --state-machine ARN`: starts an execution of the deployed rebuild state machine
- * (Distributed Map over content/, then the reduce) and prints its progress until it ends.
+ * `syndic rebuild`: where the rebuild runs. An explicit --state-machine (or
+ * $SYNDIC_REBUILD_STATE_MACHINE) wins; else the state machine the stack recorded in the bucket
+ * (DEPLOYMENT_KEY, written at deploy by infra/rebuild.ts); else, or with --in-process, this process.
  */
-export async function runRemoteRebuild(stateMachineArn: string, values: Record<string, unknown>): Promise<number> {
+export async function runRebuildCommand(values: Record<string, unknown>, settings: () => Promise<Settings>): Promise<number> {
+  const explicit = (values.stateMachine as string | undefined) ?? process.env.SYNDIC_REBUILD_STATE_MACHINE;
+  if (values.inProcess && values.stateMachine) throw new UsageError('--in-process and --state-machine exclude each other', 'pass one of them');
+  if (values.inProcess) return runS3Command('rebuild', [], values, await settings());
+  if (explicit) return runRemoteRebuild(explicit, values);
+  const store = storeFrom(values);
+  const marker = await store.get(DEPLOYMENT_KEY);
+  if (!marker) {
+    process.stderr.write(`no ${DEPLOYMENT_KEY} in ${store.name} (no rebuild state machine deployed for it): rebuilding in this process\n`);
+    return runS3Command('rebuild', [], values, await settings());
+  }
+  const { parseDeployment } = await import('./rebuild-execution.js');
+  let d;
+  try {
+    d = parseDeployment(Buffer.from(marker.body).toString('utf8'), store.bucket);
+  } catch (e) {
+    throw new ConfigError(
+      `${store.name}/${DEPLOYMENT_KEY} ${(e as Error).message}`,
+      'deploy the stack again to rewrite it, or pass --state-machine ARN (the RebuildStateMachineArn output) or --in-process',
+    );
+  }
+  process.stderr.write(`rebuilding on ${d.stateMachineArn} (from ${store.name}/${DEPLOYMENT_KEY}; --in-process rebuilds in this process)\n`);
+  return runRemoteRebuild(d.stateMachineArn, values, d.region);
+}
+
+/**
+ * Starts an execution of the deployed rebuild state machine (Distributed Map over content/, then
+ * the reduce) and prints its progress until it ends.
+ */
+export async function runRemoteRebuild(stateMachineArn: string, values: Record<string, unknown>, region?: string): Promise<number> {
   const { formatProgress, startAndFollowRebuild } = await import('./rebuild-execution.js');
   const bucket = (values.bucket as string | undefined) ?? process.env.SYNDIC_BUCKET ?? DEV_BUCKET;
-  const outcome = await startAndFollowRebuild({ stateMachineArn, bucket, onProgress: (p) => process.stderr.write(`${formatProgress(p)}\n`) });
+  const poll = values.poll !== undefined ? Number(values.poll) * 1000 : undefined;
+  const outcome = await startAndFollowRebuild({
+    stateMachineArn,
+    bucket,
+    ...(region ? { region } : {}),
+    ...(poll !== undefined ? { pollMs: poll } : {}),
+    onProgress: (p) => process.stderr.write(`${formatProgress(p)}\n`),
+  });
   console.log(`rebuild ${outcome.executionArn}: ${outcome.status}`);
   return outcome.status === 'SUCCEEDED' ? 0 : 3;
 }

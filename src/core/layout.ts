@@ -5,6 +5,8 @@
 export const CONTENT_PREFIX = 'content/';
 /** Bucket prefix of the private processed state (never served). */
 export const STATE_PREFIX = 'state/';
+/** Written by the stack at deploy: `{ stateMachineArn, region, bucket }` of the rebuild state machine (`syndic rebuild` reads it). */
+export const DEPLOYMENT_KEY = `${STATE_PREFIX}deployment.json`;
 /** Bucket prefix that CloudFront serves; laid out exactly like `syndic build`'s output folder. */
 export const PUBLIC_PREFIX = 'public/';
 

@@ -28,7 +28,8 @@ export interface HandlerDeps {
 
 export type RebuildEvent = { action: 'rebuild'; bucket?: string };
 export type ReconcileEvent = { action: 'reconcile'; bucket?: string };
-export type RebuildStartEvent = { action: 'rebuild-start'; bucket?: string };
+/** `input`: the execution's input, as the state machine passes it; a `bucket` in it must be this function's. */
+export type RebuildStartEvent = { action: 'rebuild-start'; bucket?: string; input?: unknown };
 export type RebuildMapEvent = { action: 'rebuild-map'; bucket: string; epoch: number; items: ListedItem[] };
 export type RebuildReduceEvent = { action: 'rebuild-reduce'; bucket: string; epoch: number };
 export interface SqsRecord {
@@ -57,6 +58,15 @@ export type HandlerResult =
         changedFeeds: number;
       });
 
+/**
+ * A rebuild step asked for a bucket other than the one this function is deployed for (its
+ * SYNDIC_BUCKET): the state machine fails at once (no retry matches it) instead of rebuilding a
+ * bucket its role was not written for, or the wrong one.
+ */
+export class BucketMismatch extends Error {
+  override name = 'BucketMismatch';
+}
+
 let client: S3Client | undefined;
 const defaultStoreFor = (bucket: string) => new S3Store((client ??= createS3Client()), bucket);
 
@@ -77,6 +87,16 @@ export async function handle(event: HandlerEvent | unknown, deps: HandlerDeps = 
     return bucket;
   };
   const opt = deps.parallel ? { parallel: deps.parallel } : {};
+  /** The bucket of a Step Functions rebuild step: the deployed one, or the step fails. */
+  const stepBucket = (e: { bucket?: string; input?: unknown }) => {
+    const bucket = bucketOf(e);
+    const deployed = env.SYNDIC_BUCKET;
+    if (deployed && bucket !== deployed) throw new BucketMismatch(`${String(action)}: the event names bucket ${bucket}, this function is deployed for ${deployed}`);
+    const asked = typeof e.input === 'object' && e.input !== null ? (e.input as { bucket?: unknown }).bucket : undefined;
+    if (asked !== undefined && asked !== bucket)
+      throw new BucketMismatch(`the execution's input names bucket ${JSON.stringify(asked)}, but this state machine rebuilds ${bucket} only: start the state machine of that bucket's stack`);
+    return bucket;
+  };
 
   switch (action) {
     case 'rebuild': {
@@ -92,20 +112,20 @@ export async function handle(event: HandlerEvent | unknown, deps: HandlerDeps = 
       return { action: 'reconcile', bucket, result, hubNotified: 0 };
     }
     case 'rebuild-start': {
-      const bucket = bucketOf(event as RebuildStartEvent);
+      const bucket = stepBucket(event as RebuildStartEvent);
       const { epoch } = await rebuildStart(storeFor(bucket));
       log('info', 'rebuild started', { bucket, epoch });
       return { action: 'rebuild-start', bucket, epoch };
     }
     case 'rebuild-map': {
       const e = event as RebuildMapEvent;
-      const bucket = bucketOf(e);
+      const bucket = stepBucket(e);
       const s = await rebuildMap(storeFor(bucket), settings, log, e.epoch, e.items ?? [], opt);
       return { action: 'rebuild-map', bucket, epoch: e.epoch, ...s };
     }
     case 'rebuild-reduce': {
       const e = event as RebuildReduceEvent;
-      const bucket = bucketOf(e);
+      const bucket = stepBucket(e);
       const r = await rebuildReduce(storeFor(bucket), settings, log, e.epoch, opt);
       log('info', 'rebuild done', { bucket, epoch: e.epoch, ...r, written: r.written.length, deleted: r.deleted.length, changedFeeds: r.changedFeeds.length });
       const hubNotified = await announce(r.changedFeeds);

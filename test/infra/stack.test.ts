@@ -434,7 +434,8 @@ describe('rebuild state machine', () => {
     expect(d.States.Start).toMatchObject({
       Type: 'Task',
       Resource: 'arn:aws:states:::lambda:invoke',
-      Parameters: { FunctionName: fnArn(), Payload: { action: 'rebuild-start', bucket: bucketRef() } },
+      // The execution's input goes to the function, which refuses a bucket other than its own.
+      Parameters: { FunctionName: fnArn(), Payload: { action: 'rebuild-start', bucket: bucketRef(), 'input.$': '$$.Execution.Input' } },
       ResultSelector: { 'bucket.$': '$.Payload.bucket', 'epoch.$': '$.Payload.epoch' },
       ResultPath: '$.run',
       Next: 'MapArticles',
@@ -545,6 +546,38 @@ describe('rebuild on settings change', () => {
       PolicyDocument: { Statement: [{ Action: 'states:StartExecution', Effect: 'Allow', Resource: { Ref: s.logicalId(s.stack.workflow.stateMachine) } }] },
     });
     expect(JSON.stringify(resources(s, 'AWS::IAM::Policy').map(([, p]) => p.Properties.PolicyDocument))).not.toContain('"lambda:InvokeFunction","Effect":"Allow","Resource":{"Fn::GetAtt":["Publisher');
+  });
+});
+
+describe('deployment record for syndic rebuild --bucket B', () => {
+  const marker = () => only(s, 'Custom::SyndicDeployment');
+  /** The custom resource's SDK call with CloudFormation's tokens replaced by placeholders. */
+  const callOf = (v: Json): Json =>
+    JSON.parse(
+      (v['Fn::Join'][1] as (string | Json)[])
+        .map((p) => (typeof p === 'string' ? p : p.Ref ? `<${p.Ref}>` : `<${JSON.stringify(p)}>`))
+        .join(''),
+    );
+
+  it('writes state/deployment.json with the state machine ARN, the region and the bucket on create and update, and deletes it with the stack', () => {
+    const bucket = `<${s.logicalId(s.stack.storage.bucket)}>`;
+    const create = callOf(marker().Properties.Create);
+    expect(callOf(marker().Properties.Update)).toEqual(create);
+    expect(create).toMatchObject({ service: 'S3', action: 'putObject', parameters: { Bucket: bucket, Key: 'state/deployment.json', ContentType: 'application/json' } });
+    expect(JSON.parse(create.parameters.Body)).toEqual({ stateMachineArn: `<${s.logicalId(s.stack.workflow.stateMachine)}>`, region: '<AWS::Region>', bucket });
+    expect(callOf(marker().Properties.Delete)).toMatchObject({ service: 'S3', action: 'deleteObject', parameters: { Bucket: bucket, Key: 'state/deployment.json' }, ignoreErrorCodesMatching: 'NoSuchBucket' });
+  });
+
+  it('may put and delete that one object: no other key, no wildcard', () => {
+    const policy = resources(s, 'AWS::IAM::Policy').find(([id]) => id.startsWith(s.logicalId(s.stack.rebuild.deployment).replace(/[0-9A-F]{8}$/, '')) && id.includes('CustomResourcePolicy'));
+    expect(policy).toBeDefined();
+    expect(policy![1].Properties.PolicyDocument.Statement).toEqual([
+      {
+        Action: ['s3:DeleteObject', 's3:PutObject'],
+        Effect: 'Allow',
+        Resource: { 'Fn::Join': ['', [getAtt(s.logicalId(s.stack.storage.bucket), 'Arn'), '/state/deployment.json']] },
+      },
+    ]);
   });
 });
 
