@@ -53,6 +53,11 @@ export function acknowledgeAcceptedFindings(stack: Stack, parts: AcceptedParts):
   );
   ack(
     stateMachine.role,
+    `IAM5[Resource::<${id(parts.publisher.reducer)}.Arn>:*]`,
+    "Step Functions' Lambda integration grants the reducer function (the Reduce step) and its versions (:*); no other function.",
+  );
+  ack(
+    stateMachine.role,
     'IAM5[Resource::*]',
     'CloudWatch Logs delivery for state machine logging (logs:CreateLogDelivery and friends) has no resource-level permissions.',
   );

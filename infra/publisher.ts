@@ -20,6 +20,14 @@ import { CONTENT_PREFIX, PUBLIC_PREFIX, STATE_PREFIX } from '../src/core/layout.
 export const FUNCTION_TIMEOUT = Duration.minutes(5);
 
 /**
+ * The reducer: the same code, invoked only by the rebuild state machine's Reduce step, which merges
+ * every batch's output in one invocation. Measured with `npx tsx bench/reduce.ts` (docs/deploy.md):
+ * its time and memory grow with the archive, so it gets Lambda's longest timeout and the memory a
+ * million articles need with room to spare (memory also buys CPU: 1,769 MB is one vCPU).
+ */
+export const REDUCER = { timeout: Duration.minutes(15), memorySize: 6144 } as const;
+
+/**
  * How bucket events reach the function. Every batch touches the site-wide feed node, so fewer
  * concurrent batches mean fewer conditional-write conflicts on it; 2 is SQS's minimum.
  */
@@ -48,6 +56,8 @@ export interface PublisherProps {
 
 export class Publisher extends Construct {
   readonly fn: NodejsFunction;
+  /** The same code with REDUCER's timeout and memory, for the rebuild's reduce step only. */
+  readonly reducer: NodejsFunction;
   /** S3 notifications for content/, waiting for the function. */
   readonly events: sqs.Queue;
   /** Messages that failed maxReceiveCount times (alarmed). */
@@ -103,35 +113,54 @@ export class Publisher extends Construct {
       }),
     );
 
-    this.fn = new NodejsFunction(this, 'Function', {
+    const bundled = (id: string, more: { description: string; timeout: Duration; memorySize: number; logGroup: logs.ILogGroup; retryAttempts?: number }) =>
+      new NodejsFunction(this, id, {
+        entry: `${ROOT}src/lambda/handler.ts`,
+        handler: 'handler',
+        projectRoot: ROOT,
+        depsLockFilePath: `${ROOT}package-lock.json`,
+        runtime: lambda.Runtime.NODEJS_24_X,
+        architecture: lambda.Architecture.ARM_64,
+        role: this.role,
+        loggingFormat: lambda.LoggingFormat.JSON,
+        environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+        bundling: {
+          format: OutputFormat.ESM,
+          minify: true,
+          sourceMap: true,
+          target: 'node24',
+          // The runtime ships AWS SDK v3; bundling it would only add cold-start time.
+          externalModules: ['@aws-sdk/*'],
+          // Lets CommonJS dependencies that call require() run inside the ESM bundle.
+          banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+        },
+        ...more,
+      });
+
+    this.fn = bundled('Function', {
       description: 'Syndic: rebuilds the feeds under public/ from the articles under content/',
-      entry: `${ROOT}src/lambda/handler.ts`,
-      handler: 'handler',
-      projectRoot: ROOT,
-      depsLockFilePath: `${ROOT}package-lock.json`,
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
       // Large archives rebuild on Step Functions (rebuild-workflow.ts), one batch per invocation;
       // 1 GB buys the CPU to render a 5 MB (maxArticleBytes) article in well under a second.
       timeout: FUNCTION_TIMEOUT,
       memorySize: 1024,
-      role: this.role,
       logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
-      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
       // Only the reconcile schedule invokes it asynchronously now: a failed run raises the Errors
       // alarm and the next run, 10 minutes later, does the same work, so Lambda does not retry it.
       retryAttempts: 0,
-      bundling: {
-        format: OutputFormat.ESM,
-        minify: true,
-        sourceMap: true,
-        target: 'node24',
-        // The runtime ships AWS SDK v3; bundling it would only add cold-start time.
-        externalModules: ['@aws-sdk/*'],
-        // Lets CommonJS dependencies that call require() run inside the ESM bundle.
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-      },
+    });
+
+    // Same role (same S3 prefixes), its own log group.
+    const reducerLogs = new logs.LogGroup(this, 'ReducerLogs', {
+      retention: props.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [reducerLogs.logGroupArn] }));
+    this.reducer = bundled('Reducer', {
+      description: "Syndic: the full rebuild's reduce step (merges the batches, renders every feed and page)",
+      timeout: REDUCER.timeout,
+      memorySize: REDUCER.memorySize,
+      // Invoked only synchronously, by the state machine, which retries it: no asynchronous config.
+      logGroup: reducerLogs,
     });
 
     // Only content/ is notified, so the function's own writes to state/ and public/ never loop.

@@ -4,7 +4,7 @@
 //
 //   rebuild-start   { action, bucket, input }               → { bucket, epoch }   (input: the execution's)
 //   rebuild-map     { action, bucket, epoch, items: [...] } → counts (discarded)   × one per batch
-//   rebuild-reduce  { action, bucket, epoch }               → counts (the execution's output)
+//   rebuild-reduce  { action, bucket, epoch }               → counts (the execution's output), on the reducer
 //
 // The function does every read and write itself; the state machine only lists content/ (the item
 // reader) and invokes the function.
@@ -66,6 +66,8 @@ class StrictDistributedMap extends sfn.DistributedMap {
 
 export interface RebuildWorkflowProps {
   fn: lambda.IFunction;
+  /** The same code with a longer timeout and more memory (infra/publisher.ts, REDUCER): runs the Reduce step. */
+  reducer: lambda.IFunction;
   bucket: s3.IBucket;
   logRetentionDays: number;
 }
@@ -133,7 +135,7 @@ export class RebuildWorkflow extends Construct {
     const reduce = invoke(
       'Reduce',
       { action: 'rebuild-reduce', bucket: sfn.JsonPath.stringAt('$.run.bucket'), epoch: sfn.JsonPath.numberAt('$.run.epoch') },
-      { resultSelector: { 'summary.$': '$.Payload' }, resultPath: '$.reduce' },
+      { resultSelector: { 'summary.$': '$.Payload' }, resultPath: '$.reduce', lambdaFunction: props.reducer },
     );
     // The reduce re-reads the batches' outputs and writes idempotently: one more try after a failure.
     reduce.addRetry({ errors: ['States.TaskFailed'], interval: Duration.seconds(30), maxAttempts: 1, backoffRate: 2 });

@@ -16,8 +16,8 @@ import { Construct } from 'constructs';
 import { DEPLOYMENT_KEY } from '../src/core/layout.js';
 
 export interface RebuildProps {
-  /** The publisher: the execution must start after it has the new settings. */
-  fn: lambda.IFunction;
+  /** The publisher and the reducer: the execution must start after they have the new settings. */
+  fn: lambda.IFunction[];
   stateMachine: sfn.IStateMachine;
   /** The site bucket: DEPLOYMENT_KEY in it names the state machine for `syndic rebuild --bucket B`. */
   bucket: s3.IBucket;
@@ -71,7 +71,7 @@ export class RebuildOnSettingsChange extends Construct {
     });
     // After the function (and its role's policy) has been updated with the new settings, and the
     // state machine with its definition.
-    this.resource.node.addDependency(props.fn, props.stateMachine);
+    this.resource.node.addDependency(...props.fn, props.stateMachine);
 
     // `syndic rebuild --bucket B` reads this object to find the state machine (no ARN to copy from
     // the stack's outputs); a bucket without it (a local S3 server, an older stack) rebuilds in the

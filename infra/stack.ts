@@ -41,7 +41,7 @@ export class SyndicStack extends Stack {
     const hash = settingsHash({ ...settingsToEnv(settings), [envName('siteUrl')]: '' });
 
     this.publisher = new Publisher(this, 'Publisher', { bucket, environment: env, logRetentionDays: infra.logRetentionDays });
-    this.workflow = new RebuildWorkflow(this, 'RebuildWorkflow', { fn: this.publisher.fn, bucket, logRetentionDays: infra.logRetentionDays });
+    this.workflow = new RebuildWorkflow(this, 'RebuildWorkflow', { fn: this.publisher.fn, reducer: this.publisher.reducer, bucket, logRetentionDays: infra.logRetentionDays });
     const { stateMachine } = this.workflow;
     this.monitoring = new Monitoring(this, 'Monitoring', {
       fn: this.publisher.fn,
@@ -50,7 +50,7 @@ export class SyndicStack extends Stack {
       alarmEmail: infra.alarmEmail,
     });
     this.rebuild = new RebuildOnSettingsChange(this, 'Rebuild', {
-      fn: this.publisher.fn,
+      fn: [this.publisher.fn, this.publisher.reducer],
       stateMachine,
       bucket,
       settingsHash: hash,
@@ -67,6 +67,7 @@ export class SyndicStack extends Stack {
     out('UploadCommand', `aws s3 cp post.md s3://${bucket.bucketName}/${CONTENT_PREFIX}`, 'Publishes an article');
     out('DistributionDomainName', this.cdn.distribution.distributionDomainName, 'CNAME target for a custom domain');
     out('FunctionName', this.publisher.fn.functionName, 'The publisher function (logs)');
+    out('ReducerFunctionName', this.publisher.reducer.functionName, "The rebuild's reduce step (logs)");
     out('EventQueueUrl', this.publisher.events.queueUrl, 'Bucket events for content/ waiting for the function');
     out('DeadLetterQueueUrl', this.publisher.deadLetters.queueUrl, 'Bucket events that failed after all retries');
     out('RebuildStateMachineArn', stateMachine.stateMachineArn, 'Start a full rebuild: aws stepfunctions start-execution --state-machine-arn <this>');

@@ -114,6 +114,15 @@ describe('function', () => {
     expect(resources(s, 'AWS::Logs::LogGroup').every(([, r]) => typeof r.Properties?.RetentionInDays === 'number')).toBe(true);
   });
 
+  it("has a reducer for the rebuild's Reduce step: the same bundle, role and settings, 15 minutes and 6 GB, its own log group", () => {
+    const fn = fnOf(s).Properties;
+    const reducer = s.template.toJSON().Resources[s.logicalId(s.stack.publisher.reducer)].Properties;
+    expect(reducer).toMatchObject({ Timeout: 900, MemorySize: 6144, Runtime: fn.Runtime, Architectures: fn.Architectures, Handler: fn.Handler, Role: fn.Role, Code: fn.Code });
+    expect(reducer.Environment).toEqual(fn.Environment);
+    expect(reducer.LoggingConfig.LogGroup).not.toEqual(fn.LoggingConfig.LogGroup);
+    expect(s.template.toJSON().Resources[reducer.LoggingConfig.LogGroup.Ref]).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 90 } });
+  });
+
   it('is a minified ESM bundle with a source map, with the AWS SDK left to the runtime', () => {
     const assetDir = readdirSync(s.outdir)
       .map((d) => path.join(s.outdir, d))
@@ -423,6 +432,7 @@ describe('rebuild state machine', () => {
     return JSON.parse(text);
   };
   const fnArn = () => `<${s.logicalId(s.stack.publisher.fn)}.Arn>`;
+  const reducerArn = () => `<${s.logicalId(s.stack.publisher.reducer)}.Arn>`;
   const bucketRef = () => `<${s.logicalId(s.stack.storage.bucket)}>`;
 
   it('is a STANDARD state machine: start → distributed map → reduce, with a timeout', () => {
@@ -444,7 +454,8 @@ describe('rebuild state machine', () => {
     expect(d.States.Reduce).toMatchObject({
       Type: 'Task',
       Resource: 'arn:aws:states:::lambda:invoke',
-      Parameters: { FunctionName: fnArn(), Payload: { action: 'rebuild-reduce', 'bucket.$': '$.run.bucket', 'epoch.$': '$.run.epoch' } },
+      // The reducer: the same code with a 15-minute timeout (a million articles' reduce).
+      Parameters: { FunctionName: reducerArn(), Payload: { action: 'rebuild-reduce', 'bucket.$': '$.run.bucket', 'epoch.$': '$.run.epoch' } },
       ResultSelector: { 'summary.$': '$.Payload' },
       End: true,
     });
@@ -496,7 +507,7 @@ describe('rebuild state machine', () => {
     expect(s.template.toJSON().Resources[s.logicalId(s.stack.workflow.logGroup)].Properties.RetentionInDays).toBe(90);
   });
 
-  it('may list content/ only, invoke the publisher, and manage its own child executions: nothing else', () => {
+  it('may list content/ only, invoke the publisher and the reducer, and manage its own child executions: nothing else', () => {
     const role = s.logicalId(s.stack.workflow.stateMachine.role);
     const statements = resources(s, 'AWS::IAM::Policy')
       .filter(([, p]) => (p.Properties.Roles as Json[]).some((r) => r.Ref === role))
@@ -508,9 +519,11 @@ describe('rebuild state machine', () => {
     expect(s3).toEqual([
       { Action: 's3:ListBucket', Effect: 'Allow', Resource: getAtt(s.logicalId(s.stack.storage.bucket), 'Arn'), Condition: { StringEquals: { 's3:prefix': 'content/' } } },
     ]);
-    const invoke = statements.find((st) => list(st.Action).includes('lambda:InvokeFunction'))!;
+    const invoked = statements.filter((st) => list(st.Action).includes('lambda:InvokeFunction')).flatMap((st) => list(st.Resource));
     const fn = getAtt(s.logicalId(s.stack.publisher.fn), 'Arn');
-    expect(invoke.Resource).toEqual([fn, { 'Fn::Join': ['', [fn, ':*']] }]);
+    const reducer = getAtt(s.logicalId(s.stack.publisher.reducer), 'Arn');
+    expect(invoked).toEqual(expect.arrayContaining([fn, { 'Fn::Join': ['', [fn, ':*']] }, reducer, { 'Fn::Join': ['', [reducer, ':*']] }]));
+    expect(invoked).toHaveLength(4);
     // Starting executions: only itself (the Distributed Map's children).
     for (const st of statements.filter((x) => list(x.Action).includes('states:StartExecution'))) expect(st.Resource).toEqual({ Ref: s.logicalId(s.stack.workflow.stateMachine) });
     // '*' only for CloudWatch Logs delivery, which has no resource-level permissions.
@@ -524,7 +537,7 @@ describe('rebuild on settings change', () => {
 
   it('starts an execution of the rebuild state machine (StartExecution returns at once) after the function is updated', () => {
     const r = rebuild(s);
-    expect(r.DependsOn).toEqual(expect.arrayContaining([s.logicalId(s.stack.publisher.fn), s.logicalId(s.stack.workflow.stateMachine)]));
+    expect(r.DependsOn).toEqual(expect.arrayContaining([s.logicalId(s.stack.publisher.fn), s.logicalId(s.stack.publisher.reducer), s.logicalId(s.stack.workflow.stateMachine)]));
     const create = JSON.stringify(r.Properties.Create);
     expect(create).toBe(call(s));
     expect(create).toContain('\\"service\\":\\"SFN\\",\\"action\\":\\"startExecution\\"');

@@ -38,6 +38,8 @@ let stateMachineArn: string;
 let markerCall: Json;
 let functionEnv: Record<string, Record<string, string>>;
 let killedBatch: string;
+let publisherArn: string;
+let reducerArn: string;
 
 const cliEnv = () => ({
   AWS_ENDPOINT_URL_SFN: sfn.endpoint,
@@ -75,6 +77,8 @@ beforeAll(async () => {
         // A function whose environment needs other resources (the custom resource provider): never invoked by the definition.
       }
     }
+    publisherArn = atts[`${x.logicalId(x.stack.publisher.fn)}.Arn`]!;
+    reducerArn = atts[`${x.logicalId(x.stack.publisher.reducer)}.Arn`]!;
     definition = JSON.parse(resolveCfn(t.Resources[machineId]!.Properties.DefinitionString, refs, atts)) as Json;
     definition.States.MapArticles.ItemBatcher.MaxItemsPerBatch = BATCH;
     refs[machineId] = 'arn:aws:states:us-east-1:000000000000:stateMachine:SyndicRebuild';
@@ -148,6 +152,9 @@ describe('syndic rebuild --bucket B on the deployed state machine (emulated Step
     // The ItemReader's item shape: quoted Etag, LastModified in epoch seconds.
     expect(items[0]).toEqual({ Etag: expect.stringMatching(/^"[0-9a-f]{32}"$/), Key: expect.stringMatching(/^content\//), LastModified: expect.any(Number), Size: expect.any(Number), StorageClass: 'STANDARD' });
     expect(inv.filter((i) => i.state === 'Reduce').map((i) => i.error)).toEqual([undefined]);
+    // The reduce runs on the reducer (15 minutes), the other steps on the publisher function.
+    expect(new Set(inv.filter((i) => i.state === 'Reduce').map((i) => i.functionName))).toEqual(new Set([reducerArn]));
+    expect(new Set(inv.filter((i) => i.state !== 'Reduce').map((i) => i.functionName))).toEqual(new Set([publisherArn]));
 
     const viaSfn = { pub: await etags(s3.store, 'public/'), state: await etags(s3.store, 'state/') };
     expect(viaSfn.pub.size).toBeGreaterThan(ARTICLES);
