@@ -3,7 +3,7 @@
 // rebuildReduce timed, with its S3 requests counted by kind (bench/count-proxy.ts) and the process's
 // peak memory. The per-article reduce cost sizes the reduce function (docs/deploy.md).
 //
-//   npx tsx bench/reduce.ts [N ...]      (default 2000 10000), one line of JSON per N
+//   node --expose-gc --import tsx bench/reduce.ts [N ...]   (default 2000 10000), one line of JSON per N
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -45,7 +45,16 @@ async function measure(n: number): Promise<Record<string, unknown>> {
     global.gc?.();
     const rssBefore = process.memoryUsage().rss;
     let peak = rssBefore;
+    // Live heap: after a full collection every 250 ms (needs node --expose-gc), so garbage not yet
+    // collected does not count; RSS (above) includes it.
+    let liveHeap = 0;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+    const gcSampler = global.gc
+      ? setInterval(() => {
+          global.gc!();
+          liveHeap = Math.max(liveHeap, process.memoryUsage().heapUsed);
+        }, 250)
+      : undefined;
     proxy.reset();
     const cpu0 = process.cpuUsage();
     const t2 = Date.now();
@@ -53,6 +62,7 @@ async function measure(n: number): Promise<Record<string, unknown>> {
     const reduceS = (Date.now() - t2) / 1000;
     const cpu = process.cpuUsage(cpu0);
     clearInterval(sampler);
+    clearInterval(gcSampler);
     const counts = { ...proxy.counts };
     return {
       articles: n,
@@ -65,6 +75,7 @@ async function measure(n: number): Promise<Record<string, unknown>> {
       reduceRequestsPerArticle: counts.total / n,
       reducePeakRssMB: Math.round(peak / 1e6),
       reduceRssGrowthMB: Math.round((peak - rssBefore) / 1e6),
+      reducePeakLiveHeapMB: global.gc ? Math.round(liveHeap / 1e6) : null,
       published: r.published,
       nodes: r.nodes,
       written: r.written.length,

@@ -291,14 +291,18 @@ export async function rebuildReduce(
   const racedIds = new Set(racedAtStart.map(({ key }) => idOfKey(key)).filter((id): id is string => id !== null));
   const racedContent = new Set(racedAtStart.map(({ key }) => key));
 
-  // 1. The batches' outputs.
-  const batchKeys = (await store.list(batchesDir(epoch))).map((o) => o.key);
+  // 1. The batches' outputs. The archive-sized listings are made at once, here: at a million
+  //    articles each of content/, state/ and public/ is ~1,000 LIST pages one after the other. The
+  //    reduce writes nothing under state/ or public/ before it uses them, so they show what a later
+  //    listing would (uploads racing the reduce are re-reconciled in step 7 either way).
+  const [batchList, contentList, state, pub] = await Promise.all([store.list(batchesDir(epoch)), store.list(CONTENT_PREFIX), store.list('state/'), store.list(PUBLIC_PREFIX)]);
+  const batchKeys = batchList.map((o) => o.key);
   const files = await mapLimit(batchKeys, parallel, async (k) => (await readJson<BatchFile>(store, k)).value ?? { keys: [], articles: [], errors: [] });
   // Never unpublish what was not mapped: every article key of content/ older than the epoch must be
   // in some batch (newer keys are uploads its own invocations handle, registered as raced).
   const opened = (await store.head(EPOCH_KEY))?.lastModified ?? new Date(0);
   const mapped = new Set(files.flatMap((f) => f.keys));
-  const unmapped = (await store.list(CONTENT_PREFIX)).filter(
+  const unmapped = contentList.filter(
     // Same second as the epoch's opening counts as older (S3 times are whole seconds): refusing is safe, unpublishing is not.
     (o) => idOfKey(o.key) !== null && !mapped.has(o.key) && !racedContent.has(o.key) && Math.floor(o.lastModified.getTime() / 1000) <= Math.floor(opened.getTime() / 1000),
   );
@@ -327,7 +331,6 @@ export async function rebuildReduce(
 
   // 3. Partitions and node states: rewritten where they differ (rev + 1, so in-flight conditional
   //    writes of raced uploads fail and re-read); emptied, never deleted (revs must keep growing).
-  const state = await store.list('state/');
   const existing = new Map(state.map((o) => [o.key, o.etag]));
   const known = new Map<string, NodePath>([...members].map(([k, m]) => [k, m.path]));
   const desiredOld = state.filter((o) => o.key.startsWith(NODES_STATE) && /^[0-9a-f]{16}\.json$/.test(o.key.slice(NODES_STATE.length)));
@@ -414,7 +417,6 @@ export async function rebuildReduce(
   const summaries = treeSummaries(merged.value ?? tree);
 
   // 5. Node files (then their observed state), pages whose slugs moved since the map, orphans.
-  const pub = await store.list(PUBLIC_PREFIX);
   const actual = new Map(pub.map((o) => [o.key.slice(PUBLIC_PREFIX.length), o.etag]));
   const planned = new Set<string>();
   const written = new Set<string>(opts.shared?.written ?? []);
