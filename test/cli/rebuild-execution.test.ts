@@ -1,9 +1,10 @@
 // The pure half of following a Step Functions rebuild: progress from DescribeExecution /
 // DescribeMapRun answers and its one-line rendering. The answers below are written in the shapes
 // the Step Functions API documents (not recorded from AWS: there is no account here), and nothing
-// in this file calls AWS; startAndFollowRebuild itself is not exercised.
+// in this file calls AWS; startAndFollowRebuild runs through the real bin against the Step Functions
+// emulator in test/s3/rebuild-stepfunctions.test.ts. Also the deployment record's parser.
 import { describe, expect, it } from 'vitest';
-import { formatProgress, progressOf, regionOf } from '../../src/cli/rebuild-execution.js';
+import { formatProgress, parseDeployment, progressOf, regionOf } from '../../src/cli/rebuild-execution.js';
 
 const ARN = 'arn:aws:states:eu-west-1:123456789012:execution:SyndicRebuild:7c1f0e2a';
 const running = { executionArn: ARN, status: 'RUNNING' as const };
@@ -78,5 +79,20 @@ describe('regionOf', () => {
     expect(regionOf('arn:aws-cn:states:cn-north-1:123456789012:stateMachine:X')).toBe('cn-north-1');
     expect(regionOf('SyndicRebuild')).toBeUndefined();
     expect(regionOf('arn:aws:lambda:eu-west-1:123456789012:function:f')).toBeUndefined();
+  });
+});
+
+describe('parseDeployment (state/deployment.json, written by the stack)', () => {
+  const arn = 'arn:aws:states:eu-west-1:123456789012:stateMachine:RebuildWorkflowStateMachine75B8BEB1-AbC123';
+  it('gives the state machine and its region for the bucket it names', () => {
+    expect(parseDeployment(JSON.stringify({ stateMachineArn: arn, region: 'eu-west-1', bucket: 'b' }), 'b')).toEqual({ stateMachineArn: arn, region: 'eu-west-1', bucket: 'b' });
+    // No region: the ARN's.
+    expect(parseDeployment(JSON.stringify({ stateMachineArn: arn, bucket: 'b' }), 'b').region).toBe('eu-west-1');
+  });
+  it('refuses a record for another bucket, without an ARN, or not JSON', () => {
+    expect(() => parseDeployment(JSON.stringify({ stateMachineArn: arn, bucket: 'other' }), 'b')).toThrow('names bucket "other", not b');
+    expect(() => parseDeployment(JSON.stringify({ stateMachineArn: 'arn:aws:lambda:eu-west-1:123456789012:function:f', bucket: 'b' }), 'b')).toThrow(/has no state machine ARN/);
+    expect(() => parseDeployment('{', 'b')).toThrow('is not JSON');
+    expect(() => parseDeployment('null', 'b')).toThrow('is not a JSON object');
   });
 });
