@@ -25,7 +25,7 @@ export const FUNCTION_TIMEOUT = Duration.minutes(5);
  * its time and memory grow with the archive, so it gets Lambda's longest timeout and the memory a
  * million articles need with room to spare (memory also buys CPU: 1,769 MB is one vCPU).
  */
-export const REDUCER = { timeout: Duration.minutes(15), memorySize: 6144 } as const;
+export const REDUCER = { timeout: Duration.minutes(15), memorySize: 6144, maxOldSpaceMb: 5120 } as const;
 
 /**
  * How bucket events reach the function. Every batch touches the site-wide feed node, so fewer
@@ -113,7 +113,7 @@ export class Publisher extends Construct {
       }),
     );
 
-    const bundled = (id: string, more: { description: string; timeout: Duration; memorySize: number; logGroup: logs.ILogGroup; retryAttempts?: number }) =>
+    const bundled = (id: string, more: { description: string; timeout: Duration; memorySize: number; logGroup: logs.ILogGroup; retryAttempts?: number; nodeOptions?: string }) =>
       new NodejsFunction(this, id, {
         entry: `${ROOT}src/lambda/handler.ts`,
         handler: 'handler',
@@ -123,7 +123,7 @@ export class Publisher extends Construct {
         architecture: lambda.Architecture.ARM_64,
         role: this.role,
         loggingFormat: lambda.LoggingFormat.JSON,
-        environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+        environment: { ...props.environment, NODE_OPTIONS: ['--enable-source-maps', ...(more.nodeOptions ? [more.nodeOptions] : [])].join(' ') },
         bundling: {
           format: OutputFormat.ESM,
           minify: true,
@@ -134,7 +134,11 @@ export class Publisher extends Construct {
           // Lets CommonJS dependencies that call require() run inside the ESM bundle.
           banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
         },
-        ...more,
+        description: more.description,
+        timeout: more.timeout,
+        memorySize: more.memorySize,
+        logGroup: more.logGroup,
+        ...(more.retryAttempts !== undefined ? { retryAttempts: more.retryAttempts } : {}),
       });
 
     this.fn = bundled('Function', {
@@ -161,6 +165,9 @@ export class Publisher extends Construct {
       memorySize: REDUCER.memorySize,
       // Invoked only synchronously, by the state machine, which retries it: no asynchronous config.
       logGroup: reducerLogs,
+      // V8's own default would be a quarter of the memory; the merge of a million articles keeps
+      // ~2.2 GB live (docs/deploy.md), so most of the 6 GB is the heap's.
+      nodeOptions: `--max-old-space-size=${REDUCER.maxOldSpaceMb}`,
     });
 
     // Only content/ is notified, so the function's own writes to state/ and public/ never loop.

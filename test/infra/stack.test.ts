@@ -114,11 +114,16 @@ describe('function', () => {
     expect(resources(s, 'AWS::Logs::LogGroup').every(([, r]) => typeof r.Properties?.RetentionInDays === 'number')).toBe(true);
   });
 
-  it("has a reducer for the rebuild's Reduce step: the same bundle, role and settings, 15 minutes and 6 GB, its own log group", () => {
+  it("has a reducer for the rebuild's Reduce step: the same bundle, role and settings, 15 minutes and 6 GB (5 GB of heap), its own log group", () => {
     const fn = fnOf(s).Properties;
     const reducer = s.template.toJSON().Resources[s.logicalId(s.stack.publisher.reducer)].Properties;
     expect(reducer).toMatchObject({ Timeout: 900, MemorySize: 6144, Runtime: fn.Runtime, Architectures: fn.Architectures, Handler: fn.Handler, Role: fn.Role, Code: fn.Code });
-    expect(reducer.Environment).toEqual(fn.Environment);
+    // The same settings; a heap limit for the merge (most of its 6 GB).
+    const { NODE_OPTIONS, ...vars } = reducer.Environment.Variables;
+    const { NODE_OPTIONS: fnOptions, ...fnVars } = fn.Environment.Variables;
+    expect(vars).toEqual(fnVars);
+    expect(fnOptions).toBe('--enable-source-maps');
+    expect(NODE_OPTIONS).toBe('--enable-source-maps --max-old-space-size=5120');
     expect(reducer.LoggingConfig.LogGroup).not.toEqual(fn.LoggingConfig.LogGroup);
     expect(s.template.toJSON().Resources[reducer.LoggingConfig.LogGroup.Ref]).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 90 } });
   });
