@@ -15,6 +15,7 @@ import { mapLimit } from '../../src/lambda/nodes.js';
 import { silentLogger } from '../../src/log.js';
 import { etagOf } from '../../src/store/etag.js';
 import type { Store } from '../../src/store/store.js';
+import { FsStore } from '../../src/store/fs-store.js';
 import { FaultStore } from '../helpers/fault-store.js';
 import { ROOT, runSyndic } from '../helpers/run-cli.js';
 import { startS3Server, type TestS3Server } from '../helpers/s3-server.js';
@@ -116,6 +117,23 @@ describe('the distributed rebuild (Step Functions steps, in-process)', () => {
     };
     await walk(out, '');
     expect(local).toEqual(distPublic);
+
+    // The same steps in-process over the filesystem store (as a local rebuild runs them): each file
+    // dated as the bucket dated its object, so the dateless articles get the same first-seen time.
+    const fsStore = new FsStore(path.join(tmp, 'fs-bucket'));
+    await mapLimit(items, 8, async (i) => {
+      await fsStore.put(i.Key, (await store.get(i.Key))!.body);
+      const t = new Date(i.LastModified as string);
+      await utimes(path.join(fsStore.root, i.Key), t, t);
+    });
+    const fsOpts = { ...opts, storeFor: () => fsStore };
+    const fsItems: ListedItem[] = (await fsStore.list('content/')).map((o) => ({ Key: o.key, ETag: o.etag, Size: o.size, LastModified: o.lastModified.toISOString() }));
+    const fsStart = await handle({ action: 'rebuild-start', bucket }, fsOpts);
+    const fsEpoch = fsStart.action === 'rebuild-start' ? fsStart.epoch : -1;
+    for (let i = 0; i < fsItems.length; i += 7) await handle({ action: 'rebuild-map', bucket, epoch: fsEpoch, items: fsItems.slice(i, i + 7) }, fsOpts);
+    await handle({ action: 'rebuild-reduce', bucket, epoch: fsEpoch }, fsOpts);
+    expect(await etags(fsStore, 'public/')).toEqual(distPublic);
+    expect(await etags(fsStore, 'state/')).toEqual(distState);
   });
 });
 
