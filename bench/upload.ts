@@ -48,6 +48,8 @@ const UPLOADS = 20;
 /** The N whose bytes the largest N's are compared with (issue 9: "at 1,000 and 10,000 articles"). */
 const BYTES_FROM = 1000;
 const WARMUP = 2;
+/** The generator index of the uploaded articles: above every N, so their bytes do not depend on N. */
+const UPLOAD_INDEX = 100_000;
 
 /** Throws (and the runner skips this part) unless the real handler and the local S3 server exist. */
 async function checkReady(): Promise<void> {
@@ -116,7 +118,8 @@ export async function benchUpload(log: (msg: string) => void): Promise<UploadRes
       let lastUpload: string[] = [];
       for (let u = 0; u < WARMUP + UPLOADS; u++) {
         const k = Math.floor(u / 2);
-        const base = makeArticle(n + k, corpus, paths, 2, { categories: paths[0]!, date: new Date(GENERATED_UNTIL.getTime() + k * 3600_000) });
+        // The same bytes at every N (the body and title come from the index): only the key is new.
+        const base = makeArticle(UPLOAD_INDEX + k, corpus, paths, 2, { categories: paths[0]!, date: new Date(GENERATED_UNTIL.getTime() + k * 3600_000) });
         const key = `${CONTENT_PREFIX}uploads/${String(n + k).padStart(5, '0')}.md`;
         const bytes = u % 2 === 0 ? base.bytes : Buffer.concat([base.bytes, Buffer.from(`\n\n<p>Edited, version ${u}.</p>\n`)]);
         await store.put(key, bytes, { contentType: CONTENT_TYPE['.md'] });
