@@ -13,12 +13,13 @@ import type { Entry } from '../../src/core/entry.js';
 import { idOfKey } from '../../src/lambda/verdict.js';
 import { rebuild } from '../../src/lambda/rebuild.js';
 import { errorKey, recordKey } from '../../src/lambda/state.js';
+import { handle } from '../../src/lambda/handler.js';
 import { silentLogger } from '../../src/log.js';
 import { etagOf } from '../../src/store/etag.js';
 import type { Store } from '../../src/store/store.js';
 import { ROOT, runSyndic } from '../helpers/run-cli.js';
 import { startS3Server, type TestS3Server } from '../helpers/s3-server.js';
-import { bucketState, diffStates, lagging, runner, settingsFor } from './harness.js';
+import { bucketState, diffStates, lagging, runner, s3Event, settingsFor } from './harness.js';
 
 let s3: TestS3Server;
 beforeAll(async () => {
@@ -208,6 +209,24 @@ describe('two articles whose permalinks name one page', () => {
     await expectConverged(store, cli);
     expect(Buffer.from((await store.get('public/posts/same/index.html'))!.body).toString()).toContain('Older body');
     expect(await readError(store, 'content/older.md')).toBeNull();
+  });
+
+  it('four articles claiming one page, each delivered twice, all at once, twice over: the newest has it, as a rebuild', { timeout: 300_000 }, async () => {
+    const store = await s3.createBucket('contested-burst');
+    const keys = ['content/hot/a.md', 'content/hot/b.md', 'content/hot/c.md', 'content/home.md'];
+    await store.put('content/home.md', post('Home', '2024-03-01T10:00:00Z'));
+    for (const [i, k] of keys.slice(0, 3).entries()) await store.put(k, post(`Hot ${i}`, `2024-03-0${2 + i}T10:00:00Z`, '/articles/home/'));
+    for (let round = 0; round < 2; round++) {
+      const deliveries = [...keys, ...[...keys].reverse()];
+      const results = await Promise.allSettled(deliveries.map((k) => handle(s3Event('contested-burst', [k]), { storeFor: () => store, settings: cli, log: silentLogger })));
+      expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+      await expectConverged(store, cli);
+      const owner = round === 0 ? 'Hot 2' : 'Home';
+      expect(Buffer.from((await store.get('public/articles/home/index.html'))!.body).toString()).toContain(`${owner} body`);
+      for (const k of keys) expect(await readError(store, k)).toSatisfy((e: string | null) => (k === (round === 0 ? 'content/hot/c.md' : 'content/home.md') ? e === null : /page conflict/.test(e ?? '')));
+      // Round 2: home.md becomes the newest.
+      await store.put('content/home.md', post('Home', '2024-04-01T10:00:00Z'));
+    }
   });
 
   it("a permalink naming another article's default page: the newer has it, an edit of the date hands it over, in both paths", { timeout: 300_000 }, async () => {
