@@ -50,6 +50,8 @@ export interface BulkResult {
   statuses: Record<number, number>;
   p412: number;
   bytes: { read: number; written: number };
+  /** Requests by kind and class of key (`PUT state/nodes/<node>/<month>`, `PUT public/*`...), most first. */
+  byClass: [string, number][];
   publicFiles: number;
   rebuildPublicFiles: number;
   /** public/ keys whose bytes differ from the fresh rebuild's (or exist on one side only). */
@@ -127,6 +129,15 @@ export async function benchBulkImport(log: (msg: string) => void, articles = BUL
     const requests = { ...proxy.counts };
     const statuses = { ...proxy.statuses };
     const bytes = { read: proxy.bytes.received, written: proxy.bytes.sent };
+    const classes = new Map<string, number>();
+    for (const q of proxy.requests) {
+      const c = q
+        .replace(/^(\w+) \/[^/]+\//, '$1 ')
+        .replace(/^(\w+ state\/nodes\/)[0-9a-f]+\/.*/, '$1<node>/<month>')
+        .replace(/^(\w+ state\/[a-z]+\/)(?!<node>).*/, '$1*')
+        .replace(/^(\w+ (public|content)\/).*/, '$1*');
+      classes.set(c, (classes.get(c) ?? 0) + 1);
+    }
     log(`bulk: ${invocations} invocations in ${wallS.toFixed(1)} s, ${requests.total} requests (${(requests.total / articles).toFixed(2)} per article), ${statuses[412] ?? 0} answers 412`);
 
     // 3. A fresh full rebuild of the same articles in another bucket (the handler's rebuild action).
@@ -168,6 +179,7 @@ export async function benchBulkImport(log: (msg: string) => void, articles = BUL
       statuses,
       p412: statuses[412] ?? 0,
       bytes,
+      byClass: [...classes].sort((x, y) => y[1] - x[1]),
       publicFiles: a.size,
       rebuildPublicFiles: b.size,
       differences: differences.sort(),
@@ -194,7 +206,7 @@ export function bulkLines(r: BulkResult): string[] {
     '|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
     `| ${r.invocations} | ${r.failedInvocations} | ${r.itemFailures} | ${r.deadLetters} | ${q.total.toLocaleString('en-US')} | ${r.perArticle.toFixed(2)} | ${q.GET} | ${q.PUT} | ${q.LIST} | ${q.DELETE} | ${q.HEAD} | ${r.p412} | ${(r.bytes.read / 2 ** 20).toFixed(1)} | ${(r.bytes.written / 2 ** 20).toFixed(1)} | ${r.wallS.toFixed(1)} | ${r.differences.length} of ${r.publicFiles.toLocaleString('en-US')} files |`,
     '',
-    `Answers by status: ${statuses}.${r.differences.length ? ` First differences: ${r.differences.slice(0, 5).join('; ')}.` : ''}`,
+    `Answers by status: ${statuses}. Requests by key: ${r.byClass.map(([c, n]) => `${c} ${n.toLocaleString('en-US')}`).join(', ')}.${r.differences.length ? ` First differences: ${r.differences.slice(0, 5).join('; ')}.` : ''}`,
   ];
 }
 

@@ -57,6 +57,8 @@ export interface Contenders {
   etag: string | null;
   /** ETags the answer depends on (claims object, implicit claimant's record): equal again later = still true. */
   version: string;
+  /** Read for a page its claimant left: the remaining claimants' error records change. */
+  handedOver?: boolean;
 }
 
 /**

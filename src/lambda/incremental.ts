@@ -475,13 +475,13 @@ async function verifyPage(ctx: EngineCtx, id: string, summaries: readonly NodeSu
   const { store } = ctx;
   await retryOnConflict(articlePagePath(id), async () => {
     const r = await readJson<ArticleRecord>(store, recordKey(id));
-    await writePage(ctx, id, r.value, r.etag, summaries);
+    await writePage(ctx, id, r.value, r.etag, summaries, false, false);
     if ((await headEtag(store, recordKey(id))) !== r.etag) throw new Conflict(`${id}: record changed`);
   });
 }
 
 /** `changed`: the record was just replaced by this invocation, so the page's bytes change: no need to look first. */
-async function writePage(ctx: EngineCtx, id: string, rec: ArticleRecord | null, etag: string | null, summaries: readonly NodeSummary[], changed = false): Promise<void> {
+async function writePage(ctx: EngineCtx, id: string, rec: ArticleRecord | null, etag: string | null, summaries: readonly NodeSummary[], changed = false, own = true): Promise<void> {
   const { store } = ctx;
   // Where the record publishes its page (a permalink may have moved it), and where earlier versions did.
   const page = pageOf(rec);
@@ -489,22 +489,26 @@ async function writePage(ctx: EngineCtx, id: string, rec: ArticleRecord | null, 
   if (page) gone.delete(page);
   const held = new Map([[id, { value: rec, etag }]]);
   if (rec?.status === 'published' && rec.entry) {
+    let wrote = false;
     for (const f of renderArticleFiles(rec.entry, summaries, ctx.settings)) {
       const key = PUBLIC_PREFIX + f.path;
       // A record this invocation replaced changes its page: written without looking first.
       if (!(changed && f.path === page) && (await headEtag(store, key)) === etagOf(f.body)) continue;
       await store.put(key, f.body, { contentType: f.contentType, cacheControl: f.cacheControl });
       ctx.effects.written.add(key);
+      wrote = true;
     }
     await syncRecordAssets(store, rec, ctx.effects);
-    await settlePage(ctx, page!, rec, held, summaries);
+    // After each write of the page (it may have replaced a newer claimant's), or once for an article
+    // of the batch (its error record says whether it has its page).
+    if (wrote || (own && !pagesOf(ctx).has(page!))) await settlePage(ctx, page!, rec, held, summaries);
   }
   await mapLimit([...gone], ctx.parallel, async (p) => {
     const key = PUBLIC_PREFIX + p;
     // A page another article claims too goes to it, not away (asset copies are never claimed).
     const c = /\.html?$/i.test(p) ? await contenders(store, p, held) : null;
     if (c?.list.length) {
-      pagesOf(ctx).set(p, c);
+      pagesOf(ctx).set(p, { ...c, handedOver: true });
       await writeOwnerPage(ctx, c, summaries);
     } else {
       if ((await headEtag(store, key)) === null) return;
@@ -522,7 +526,7 @@ async function writePage(ctx: EngineCtx, id: string, rec: ArticleRecord | null, 
 async function settlePage(ctx: EngineCtx, page: string, rec: ArticleRecord, held: Map<string, Versioned<ArticleRecord>>, summaries: readonly NodeSummary[]): Promise<void> {
   const { store } = ctx;
   if (page === articlePagePath(rec.id) && (await store.head(claimsKey(page))) === null) {
-    pagesOf(ctx).set(page, { page, list: [claimOf(rec)], claims: null, etag: null, version: '' });
+    pagesOf(ctx).set(page, { page, list: [claimOf(rec)], claims: null, etag: null, version: `null ${held.get(rec.id)?.etag ?? null}` });
     return;
   }
   const c = await contenders(store, page, held);
@@ -578,7 +582,8 @@ async function syncClaims(ctx: EngineCtx, s: IdState): Promise<void> {
 /** The error records of the other claimants of every page this invocation settled: the owner none, the others a page conflict. */
 async function syncPageErrors(ctx: EngineCtx, batchIds: ReadonlySet<string>): Promise<void> {
   const { store } = ctx;
-  const pages = [...pagesOf(ctx)].filter(([, c]) => c.list.some((x) => !batchIds.has(x.id)));
+  // Pages with several claimants, or handed over by a claimant that left: the others' error records.
+  const pages = [...pagesOf(ctx)].filter(([, c]) => (c.list.length > 1 || c.handedOver) && c.list.some((x) => !batchIds.has(x.id)));
   await mapLimit(pages, ctx.parallel, ([page, first]) =>
     retryOnConflict(`errors of page ${page}`, async (attempt) => {
       const c = attempt === 0 ? first : await contenders(store, page);
@@ -624,7 +629,8 @@ async function syncPages(ctx: EngineCtx, states: IdState[], first: TreeState): P
     if (attempt > 0) tree = (await readJson<TreeState>(store, TREE_KEY)).value ?? emptyTree();
     const summaries = treeSummaries(tree);
     await mapLimit(todo, ctx.parallel, async (s) => {
-      await writePage(ctx, s.id, s.rec, s.etag, summaries, s.changed);
+      // A redo looks first: the page may already be right.
+      await writePage(ctx, s.id, s.rec, s.etag, summaries, attempt === 0 && s.changed);
       views.set(s.id, articleView(summaries, s.rec?.nodes ?? []));
     });
     const heads = await mapLimit(todo, ctx.parallel, (s) => headEtag(store, recordKey(s.id)));
@@ -673,7 +679,8 @@ async function syncErrors(ctx: EngineCtx, s: IdState): Promise<void> {
     const check = attempt === 0 && s.fresh ? [...want].filter(([, err]) => err) : [...want];
     const wrote = await mapLimit(check, ctx.parallel, ([k, err]) => ensureObject(store, errorKey(k), err ? encodeJson(err) : null));
     if (!wrote.some(Boolean)) return;
-    if (claim && claim.list.length > 1 && (await contendersVersion(store, page!)) !== claim.version) throw new Conflict(`page ${page}: its claims changed`);
+    // Its page's claimants may have changed since they were read (a newer one writing this very error record).
+    if (claim && (await contendersVersion(store, page!)) !== claim.version) throw new Conflict(`page ${page}: its claims changed`);
     // Written: make sure the keys did not change meanwhile (else a stale verdict could be the last word).
     const now = await keysOfId(store, s.id);
     if (!sameJson(now.map((o) => [o.key, o.etag]), listed.map((o) => [o.key, o.etag]))) throw new Conflict(`keys of ${s.id} changed`);
