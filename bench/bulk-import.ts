@@ -16,11 +16,10 @@ import { fileURLToPath } from 'node:url';
 import { CONTENT_PREFIX } from '../src/core/layout.js';
 import { resolveSettings, settingsFromEnv } from '../src/core/settings.js';
 import { mapLimit } from '../src/build/publish.js';
-import { handle, type SqsRecord } from '../src/lambda/handler.js';
+import type { SqsRecord } from '../src/lambda/handler.js';
 import { encodeEventKey } from '../src/lambda/s3-events.js';
 import { silentLogger } from '../src/log.js';
 import { createS3Client, S3Store } from '../src/store/s3-store.js';
-import { EVENT_SOURCE } from '../infra/publisher.js';
 import { startCountingProxy, type Counts } from './count-proxy.js';
 import { DATA_DIR, generate } from './generate.js';
 
@@ -60,6 +59,9 @@ export interface BulkResult {
 
 export async function benchBulkImport(log: (msg: string) => void, articles = BULK_ARTICLES): Promise<BulkResult> {
   const { startLocalS3 } = await import('../scripts/local-s3.js');
+  // Loaded here, not at the top: `npm run bench` imports this file for every section (infra/ loads aws-cdk-lib).
+  const { handle } = await import('../src/lambda/handler.js');
+  const { EVENT_SOURCE } = await import('../infra/publisher.js');
   const settings = resolveSettings(settingsFromEnv(process.env));
   const folder = path.join(DATA_DIR, `bulk-${articles}`);
   const rels = await generate(articles, folder);
