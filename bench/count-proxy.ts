@@ -1,5 +1,6 @@
 // An HTTP proxy in front of the local S3 server that counts requests by S3 operation kind, so the
-// count covers whatever client the handler builds (no hook into its SDK needed).
+// count covers whatever client the handler builds (no hook into its SDK needed). Also counts answers
+// by HTTP status and body bytes each way.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -22,6 +23,10 @@ export interface CountingProxy {
   counts: Counts;
   /** `KIND /bucket/key` of every request since the last reset, in arrival order. */
   requests: string[];
+  /** Answers by HTTP status (412: a conditional write lost) since the last reset. */
+  statuses: Record<number, number>;
+  /** Body bytes since the last reset: `sent` in requests (what the client wrote), `received` in answers (what it read). */
+  bytes: { sent: number; received: number };
   reset(): void;
   stop(): Promise<void>;
 }
@@ -30,6 +35,8 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
   const to = new URL(target);
   let counts = zeroCounts();
   let requests: string[] = [];
+  let statuses: Record<number, number> = {};
+  let bytes = { sent: 0, received: 0 };
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const server = http.createServer((req, res) => {
     const kind = kindOf(req.method ?? 'GET', req.url ?? '/');
@@ -39,7 +46,10 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
     const upstream = http.request(
       { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: { ...req.headers, host: to.host }, agent },
       (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
+        const status = up.statusCode ?? 502;
+        statuses[status] = (statuses[status] ?? 0) + 1;
+        up.on('data', (chunk: Buffer) => (bytes.received += chunk.length));
+        res.writeHead(status, up.headers);
         up.pipe(res);
       },
     );
@@ -47,6 +57,7 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
       res.writeHead(502);
       res.end(String(e));
     });
+    req.on('data', (chunk: Buffer) => (bytes.sent += chunk.length));
     req.pipe(upstream);
   });
   server.keepAliveTimeout = 60_000;
@@ -60,9 +71,17 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
     get requests() {
       return requests;
     },
+    get statuses() {
+      return statuses;
+    },
+    get bytes() {
+      return bytes;
+    },
     reset: () => {
       counts = zeroCounts();
       requests = [];
+      statuses = {};
+      bytes = { sent: 0, received: 0 };
     },
     stop: async () => {
       server.closeAllConnections();

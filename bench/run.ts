@@ -6,7 +6,8 @@
 //
 //   npm run bench                              everything (about 10 minutes on 2 idle cores)
 //   npm run bench -- --only build,hugo         some sections: build, incremental, watch, hugo,
-//                                              upload, bundle, clean, memory
+//                                              upload, bulk, bundle, clean, memory
+//   npm run bench -- --only upload,bulk        the S3 path alone (bulk: bench/bulk-import.ts)
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,9 +17,10 @@ import { DATA_DIR, generate, makeLargeArticle } from './generate.js';
 import { coldBuilds, hugoBuilds, incrementalBuilds, summarize, warmBuild, watchLatency, type ColdResult, type HugoResult, type IncrementalResult, type WatchResult } from './local.js';
 import { cli, mb, ROOT, runChild, summary, type Summary } from './stats.js';
 import { compileCli } from './compiled.js';
-import { benchUpload, type UploadResult } from './upload.js';
+import { benchUpload, uploadBytesLines, type UploadResult } from './upload.js';
+import { benchBulkImport, bulkLines, type BulkResult } from './bulk-import.js';
 
-const SECTIONS = ['build', 'incremental', 'watch', 'hugo', 'compiled', 'upload', 'bundle', 'clean', 'memory'] as const;
+const SECTIONS = ['build', 'incremental', 'watch', 'hugo', 'compiled', 'upload', 'bulk', 'bundle', 'clean', 'memory'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, articles: { type: 'string' } } });
@@ -66,6 +68,7 @@ const results: {
   hugo?: (HugoResult & { ratio: number | null; syndicMs: number | null }) | { skipped: string };
   compiled?: { entry: string; build: ColdResult; incremental: IncrementalResult; watch: WatchResult };
   upload?: UploadResult | { skipped: string };
+  bulk?: BulkResult;
   bundle?: { bytes: number; loadMs: Summary; sdkMs: Summary; totalMs: Summary; processMs: Summary };
   clean?: { corpusHtmlMb: number; cleanMbPerS: Summary; pipelineMbPerS: Summary; pipelineArticlesPerS: Summary };
   memory?: { bytes: number; lambda: MemorySummary; capped: MemorySummary; cli: MemorySummary };
@@ -362,8 +365,10 @@ export function markdown(r: typeof results): string {
       ...u.byN.map((x) => `| ${x.n.toLocaleString('en-US')} | ${fmt(x.latencyMs.median)} | ${fmt(x.p95Ms)} | ${fmt(x.latencyMs.min)} | ${fmt(x.latencyMs.max)} | ${x.requests.GET} | ${x.requests.PUT} | ${x.requests.LIST} | ${x.requests.DELETE} | ${x.requests.HEAD} | ${x.requests.total} | ${u.budget} | ${x.requests.total <= u.budget ? 'yes' : '**no**'} |`),
       '',
       `Requests at the largest N equal those at the smallest: ${u.countsFlat ? 'yes' : '**no**'}. Latency ratio (median, largest N over smallest): ${u.latencyRatio.toFixed(2)}.`,
+      ...uploadBytesLines(u),
     );
   }
+  if (r.bulk) lines.push(...bulkLines(r.bulk));
   return lines.join('\n') + '\n';
 }
 
@@ -381,6 +386,7 @@ if (only.has('upload')) {
     log(`upload: skipped: ${(e as Error).message}`);
   }
 }
+if (only.has('bulk')) results.bulk = await benchBulkImport(log);
 if (only.has('bundle')) await benchBundle();
 if (only.has('clean')) await benchClean();
 if (only.has('memory')) await benchMemory();

@@ -1,6 +1,6 @@
 // Incremental upload cost: the real handler (src/lambda/handler.ts) given S3 events against a local S3
 // server (s3rver, in its own process) that holds N articles. A counting proxy between the handler's
-// S3 client and the server counts every request by kind, per upload.
+// S3 client and the server counts every request by kind, and the body bytes each way, per upload.
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -22,14 +22,34 @@ export interface UploadResult {
   warmup: number;
   categoryNodes: number;
   budget: number;
-  byN: { n: number; seedObjects: number; seedS: number; latencyMs: Summary; p95Ms: number; requests: Counts; perUpload: Counts[]; lastUpload: string[] }[];
+  byN: {
+    n: number;
+    seedObjects: number;
+    seedS: number;
+    latencyMs: Summary;
+    p95Ms: number;
+    requests: Counts;
+    perUpload: Counts[];
+    lastUpload: string[];
+    /** Body bytes per upload (medians): read = answers' bodies, written = requests' bodies. */
+    bytes: { read: number; written: number; total: number };
+    perUploadBytes: { read: number; written: number }[];
+  }[];
   countsFlat: boolean;
   latencyRatio: number;
+  /** Median bytes (read + written) per upload at the largest N over those at BYTES_FROM (the issue's 1,000 vs 10,000). */
+  bytesRatio: number;
+  /** Whether that ratio is within 10% of 1. */
+  bytesFlat: boolean;
 }
 
 const SIZES = [100, 1000, 10000];
 const UPLOADS = 20;
+/** The N whose bytes the largest N's are compared with (issue 9: "at 1,000 and 10,000 articles"). */
+const BYTES_FROM = 1000;
 const WARMUP = 2;
+/** The generator index of the uploaded articles: above every N, so their bytes do not depend on N. */
+const UPLOAD_INDEX = 100_000;
 
 /** Throws (and the runner skips this part) unless the real handler and the local S3 server exist. */
 async function checkReady(): Promise<void> {
@@ -94,10 +114,12 @@ export async function benchUpload(log: (msg: string) => void): Promise<UploadRes
       // newer than every seeded article, so it enters the feeds of all its nodes: the same work at every N.
       const latencies: number[] = [];
       const perUpload: Counts[] = [];
+      const perUploadBytes: { read: number; written: number }[] = [];
       let lastUpload: string[] = [];
       for (let u = 0; u < WARMUP + UPLOADS; u++) {
         const k = Math.floor(u / 2);
-        const base = makeArticle(n + k, corpus, paths, 2, { categories: paths[0]!, date: new Date(GENERATED_UNTIL.getTime() + k * 3600_000) });
+        // The same bytes at every N (the body and title come from the index): only the key is new.
+        const base = makeArticle(UPLOAD_INDEX + k, corpus, paths, 2, { categories: paths[0]!, date: new Date(GENERATED_UNTIL.getTime() + k * 3600_000) });
         const key = `${CONTENT_PREFIX}uploads/${String(n + k).padStart(5, '0')}.md`;
         const bytes = u % 2 === 0 ? base.bytes : Buffer.concat([base.bytes, Buffer.from(`\n\n<p>Edited, version ${u}.</p>\n`)]);
         await store.put(key, bytes, { contentType: CONTENT_TYPE['.md'] });
@@ -110,12 +132,18 @@ export async function benchUpload(log: (msg: string) => void): Promise<UploadRes
         if (u < WARMUP) continue; // the first invocations warm up the JIT and the connection pool
         latencies.push(ms);
         perUpload.push({ ...proxy.counts });
+        perUploadBytes.push({ read: proxy.bytes.received, written: proxy.bytes.sent });
         lastUpload = [...proxy.requests].sort();
       }
       const requests = zeroCounts();
       for (const k of [...KINDS, 'total'] as const) requests[k] = median(perUpload.map((c) => c[k]));
-      byN.push({ n, seedObjects: seeds[n]!.objects, seedS: seeds[n]!.seconds, latencyMs: summary(latencies), p95Ms: percentile(latencies, 95), requests, perUpload, lastUpload });
-      log(`upload at ${n}: median ${median(latencies).toFixed(0)} ms, p95 ${percentile(latencies, 95).toFixed(0)} ms, ${requests.total} requests (GET ${requests.GET}, PUT ${requests.PUT}, LIST ${requests.LIST}, DELETE ${requests.DELETE}, HEAD ${requests.HEAD})`);
+      const bytes = {
+        read: median(perUploadBytes.map((b) => b.read)),
+        written: median(perUploadBytes.map((b) => b.written)),
+        total: median(perUploadBytes.map((b) => b.read + b.written)),
+      };
+      byN.push({ n, seedObjects: seeds[n]!.objects, seedS: seeds[n]!.seconds, latencyMs: summary(latencies), p95Ms: percentile(latencies, 95), requests, perUpload, lastUpload, bytes, perUploadBytes });
+      log(`upload at ${n}: median ${median(latencies).toFixed(0)} ms, p95 ${percentile(latencies, 95).toFixed(0)} ms, ${requests.total} requests (GET ${requests.GET}, PUT ${requests.PUT}, LIST ${requests.LIST}, DELETE ${requests.DELETE}, HEAD ${requests.HEAD}), ${bytes.total} bytes (read ${bytes.read}, written ${bytes.written})`);
     }
   } finally {
     direct.destroy();
@@ -137,5 +165,26 @@ export async function benchUpload(log: (msg: string) => void): Promise<UploadRes
     // Not only the medians: every upload at the largest N must cost what the same upload costs at the smallest.
     countsFlat: last.perUpload.every((c, i) => same(c, first.perUpload[i]!)),
     latencyRatio: last.latencyMs.median / first.latencyMs.median,
+    bytesRatio: last.bytes.total / bytesFrom(byN).bytes.total,
+    bytesFlat: Math.abs(last.bytes.total / bytesFrom(byN).bytes.total - 1) <= 0.1,
   };
+}
+
+const bytesFrom = (byN: UploadResult['byN']) => byN.find((x) => x.n === BYTES_FROM) ?? byN[0]!;
+
+/** The bytes per upload at each N, as Markdown lines for the results (bench/run.ts). */
+export function uploadBytesLines(u: UploadResult): string[] {
+  const kb = (b: number) => (b / 1024).toFixed(1);
+  const first = bytesFrom(u.byN);
+  const last = u.byN[u.byN.length - 1]!;
+  return [
+    '',
+    'Body bytes per upload (median; read = answers from S3, written = request bodies to S3), counted by the same proxy:',
+    '',
+    '| N | Read (KiB) | Written (KiB) | Total (KiB) |',
+    '|--:|--:|--:|--:|',
+    ...u.byN.map((x) => `| ${x.n.toLocaleString('en-US')} | ${kb(x.bytes.read)} | ${kb(x.bytes.written)} | ${kb(x.bytes.total)} |`),
+    '',
+    `Bytes at the largest N (${last.n.toLocaleString('en-US')}) within 10% of those at ${first.n.toLocaleString('en-US')}: ${u.bytesFlat ? 'yes' : '**no**'} (ratio ${u.bytesRatio.toFixed(3)}).`,
+  ];
 }

@@ -55,6 +55,7 @@ import {
   type Versioned,
 } from './state.js';
 import { articleView, mergeCounts, treeSummaries } from './tree.js';
+import { byFeedOrder, claimOf, claimsKey, contenders, contendersVersion, pageLostError, registered, type Contenders, type PageClaims } from './claims.js';
 import {
   deletedRecord,
   duplicateError,
@@ -111,6 +112,10 @@ interface IdState {
 }
 
 const describe = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** Per invocation: who claims each page it settled (claims.ts), for the error records of the losers. */
+const settled = new WeakMap<EngineCtx, Map<string, Contenders>>();
+const pagesOf = (ctx: EngineCtx) => settled.get(ctx) ?? settled.set(ctx, new Map()).get(ctx)!;
 
 async function headEtag(store: Store, key: string): Promise<string | null> {
   return (await store.head(key))?.etag ?? null;
@@ -215,6 +220,15 @@ export async function processBatch(store: Store, keys: readonly string[], settin
   const live = () => [...ids.values()].filter((s) => !failed.has(s.id));
   if (!live().length) return done();
 
+  // 1b. Page claims agree with the records (a permalink can name a page another article has too).
+  await mapLimit(live(), ctx.parallel, async (s) => {
+    try {
+      await syncClaims(ctx, s);
+    } catch (e) {
+      failed.set(s.id, describe(e));
+    }
+  });
+
   // 2. Partitions agree with the records; 3. nodes fold them; 4. the tree takes the nodes' counts.
   const touched = new Map<string, NodePath>([[nodeKey([]), []]]);
   const partitions = new Map<string, Map<string, Versioned<Partition>>>();
@@ -278,9 +292,11 @@ export async function processBatch(store: Store, keys: readonly string[], settin
       });
     }
 
-    // 6. Each article's page, checked after writing against its record and its nodes' slugs.
+    // 6. Each article's page, checked after writing against its record and its nodes' slugs; then
+    //    the error records of other articles whose page this batch settled (a newer one has it).
     try {
       await syncPages(ctx, live(), tree);
+      await syncPageErrors(ctx, batchIds);
     } catch (e) {
       for (const s of live()) failed.set(s.id, describe(e));
     }
@@ -459,34 +475,124 @@ async function verifyPage(ctx: EngineCtx, id: string, summaries: readonly NodeSu
   const { store } = ctx;
   await retryOnConflict(articlePagePath(id), async () => {
     const r = await readJson<ArticleRecord>(store, recordKey(id));
-    await writePage(ctx, id, r.value, summaries);
+    await writePage(ctx, id, r.value, r.etag, summaries, false, false);
     if ((await headEtag(store, recordKey(id))) !== r.etag) throw new Conflict(`${id}: record changed`);
   });
 }
 
 /** `changed`: the record was just replaced by this invocation, so the page's bytes change: no need to look first. */
-async function writePage(ctx: EngineCtx, id: string, rec: ArticleRecord | null, summaries: readonly NodeSummary[], changed = false): Promise<void> {
+async function writePage(ctx: EngineCtx, id: string, rec: ArticleRecord | null, etag: string | null, summaries: readonly NodeSummary[], changed = false, own = true): Promise<void> {
   const { store } = ctx;
   // Where the record publishes its page (a permalink may have moved it), and where earlier versions did.
   const page = pageOf(rec);
   const gone = new Set([...(rec?.oldPages ?? []), ...(page ? [] : [articlePagePath(id)])]);
   if (page) gone.delete(page);
+  const held = new Map([[id, { value: rec, etag }]]);
   if (rec?.status === 'published' && rec.entry) {
+    let wrote = false;
     for (const f of renderArticleFiles(rec.entry, summaries, ctx.settings)) {
       const key = PUBLIC_PREFIX + f.path;
       // A record this invocation replaced changes its page: written without looking first.
       if (!(changed && f.path === page) && (await headEtag(store, key)) === etagOf(f.body)) continue;
       await store.put(key, f.body, { contentType: f.contentType, cacheControl: f.cacheControl });
       ctx.effects.written.add(key);
+      wrote = true;
     }
     await syncRecordAssets(store, rec, ctx.effects);
+    // After each write of the page (it may have replaced a newer claimant's), or once for an article
+    // of the batch (its error record says whether it has its page).
+    if (wrote || (own && !pagesOf(ctx).has(page!))) await settlePage(ctx, page!, rec, held, summaries);
   }
   await mapLimit([...gone], ctx.parallel, async (p) => {
     const key = PUBLIC_PREFIX + p;
-    if ((await headEtag(store, key)) === null) return;
-    await store.delete(key);
-    ctx.effects.deleted.add(key);
+    // A page another article claims too goes to it, not away (asset copies are never claimed).
+    const c = /\.html?$/i.test(p) ? await contenders(store, p, held) : null;
+    if (c?.list.length) {
+      pagesOf(ctx).set(p, { ...c, handedOver: true });
+      await writeOwnerPage(ctx, c, summaries);
+    } else {
+      if ((await headEtag(store, key)) === null) return;
+      await store.delete(key);
+      ctx.effects.deleted.add(key);
+    }
+    if (c && (await contendersVersion(store, p, held)) !== c.version) throw new Conflict(`page ${p}: its claims changed`);
   });
+}
+
+/**
+ * After writing a record's page: if another article claims the page too (claims.ts) and is newer,
+ * its page goes there instead. Its own default page with no claims object is the record's alone.
+ */
+async function settlePage(ctx: EngineCtx, page: string, rec: ArticleRecord, held: Map<string, Versioned<ArticleRecord>>, summaries: readonly NodeSummary[]): Promise<void> {
+  const { store } = ctx;
+  if (page === articlePagePath(rec.id) && (await store.head(claimsKey(page))) === null) {
+    pagesOf(ctx).set(page, { page, list: [claimOf(rec)], claims: null, etag: null, version: `null ${held.get(rec.id)?.etag ?? null}` });
+    return;
+  }
+  const c = await contenders(store, page, held);
+  pagesOf(ctx).set(page, c);
+  if (!c.list.length || c.list[0]!.id === rec.id) return;
+  await writeOwnerPage(ctx, c, summaries);
+  if ((await contendersVersion(store, page, held)) !== c.version) throw new Conflict(`page ${page}: its claims changed`);
+}
+
+/** The page of the first claimant whose record still publishes it there (a stale claim is its own invocation's to remove). */
+async function writeOwnerPage(ctx: EngineCtx, c: Contenders, summaries: readonly NodeSummary[]): Promise<void> {
+  const { store } = ctx;
+  for (const owner of c.list) {
+    const r = (await readJson<ArticleRecord>(store, recordKey(owner.id))).value;
+    if (!r || pageOf(r) !== c.page || !r.entry) continue;
+    for (const f of renderArticleFiles(r.entry, summaries, ctx.settings)) {
+      const key = PUBLIC_PREFIX + f.path;
+      if ((await headEtag(store, key)) === etagOf(f.body)) continue;
+      await store.put(key, f.body, { contentType: f.contentType, cacheControl: f.cacheControl });
+      ctx.effects.written.add(key);
+    }
+    return;
+  }
+}
+
+/**
+ * Step 1b for one id: registered under state/pages/ at its page when a permalink moved it there, and
+ * under no page it left (its oldPages). Written conditionally; after a write the record must still be
+ * the one held (else the newer one is done again).
+ */
+async function syncClaims(ctx: EngineCtx, s: IdState): Promise<void> {
+  const { store } = ctx;
+  await retryOnConflict(`claims of ${s.id}`, async (attempt) => {
+    if (attempt > 0) {
+      const r = await readJson<ArticleRecord>(store, recordKey(s.id));
+      s.rec = r.value;
+      s.etag = r.etag;
+    }
+    const mine = registered(s.rec) ? pageOf(s.rec)! : null;
+    const left = (s.rec?.oldPages ?? []).filter((p) => p !== mine && /\.html?$/i.test(p));
+    const wrote = await mapLimit([...(mine ? [mine] : []), ...left], ctx.parallel, async (p) => {
+      const cur = await readJson<PageClaims>(store, claimsKey(p));
+      const others = (cur.value?.claims ?? []).filter((x) => x.id !== s.id);
+      const next = p === mine ? [...others, claimOf(s.rec!)].sort(byFeedOrder) : others;
+      if (cur.value ? sameJson(next, cur.value.claims) : next.length === 0) return false;
+      await putJsonIf<PageClaims>(store, claimsKey(p), { page: p, claims: next }, cur.etag);
+      return true;
+    });
+    if (wrote.some(Boolean) && (await headEtag(store, recordKey(s.id))) !== s.etag) throw new Conflict(`${s.id}: record changed`);
+  });
+}
+
+/** The error records of the other claimants of every page this invocation settled: the owner none, the others a page conflict. */
+async function syncPageErrors(ctx: EngineCtx, batchIds: ReadonlySet<string>): Promise<void> {
+  const { store } = ctx;
+  // Pages with several claimants, or handed over by a claimant that left: the others' error records.
+  const pages = [...pagesOf(ctx)].filter(([, c]) => (c.list.length > 1 || c.handedOver) && c.list.some((x) => !batchIds.has(x.id)));
+  await mapLimit(pages, ctx.parallel, ([page, first]) =>
+    retryOnConflict(`errors of page ${page}`, async (attempt) => {
+      const c = attempt === 0 ? first : await contenders(store, page);
+      const owner = c.list[0];
+      const others = c.list.filter((x) => !batchIds.has(x.id));
+      const wrote = await mapLimit(others, ctx.parallel, (x) => ensureObject(store, errorKey(x.key), x === owner || !owner ? null : encodeJson(pageLostError(page, x, owner))));
+      if (wrote.some(Boolean) && (await contendersVersion(store, page)) !== c.version) throw new Conflict(`page ${page}: its claims changed`);
+    }),
+  );
 }
 
 /** The pages of a node's members when its slugs moved (rare: a sibling with a colliding name came or went). */
@@ -523,7 +629,8 @@ async function syncPages(ctx: EngineCtx, states: IdState[], first: TreeState): P
     if (attempt > 0) tree = (await readJson<TreeState>(store, TREE_KEY)).value ?? emptyTree();
     const summaries = treeSummaries(tree);
     await mapLimit(todo, ctx.parallel, async (s) => {
-      await writePage(ctx, s.id, s.rec, summaries, s.changed);
+      // A redo looks first: the page may already be right.
+      await writePage(ctx, s.id, s.rec, s.etag, summaries, attempt === 0 && s.changed);
       views.set(s.id, articleView(summaries, s.rec?.nodes ?? []));
     });
     const heads = await mapLimit(todo, ctx.parallel, (s) => headEtag(store, recordKey(s.id)));
@@ -557,8 +664,14 @@ async function syncErrors(ctx: EngineCtx, s: IdState): Promise<void> {
     const winner = ranked[0];
     const want = new Map<string, ErrorRecord | null>();
     for (const k of [...s.eventKeys, ...(s.previousKey ? [s.previousKey] : [])]) want.set(k, null);
+    // Its page, if another article claims it too and is newer: a page conflict on its key.
+    const page = pageOf(rec);
+    if (page && attempt > 0 && pagesOf(ctx).has(page)) pagesOf(ctx).set(page, await contenders(store, page));
+    const claim = page ? pagesOf(ctx).get(page) : undefined;
+    const owner = claim?.list[0];
+    const lost = rec && page && owner && owner.id !== rec.id ? pageLostError(page, claimOf(rec), owner) : null;
     if (winner) {
-      const own = rec && rec.key === winner.key && rec.etag === winner.etag ? recordError(rec) : null;
+      const own = rec && rec.key === winner.key && rec.etag === winner.etag ? (recordError(rec) ?? lost) : null;
       want.set(winner.key, own);
       for (const loser of ranked.slice(1)) want.set(loser.key, duplicateError(s.id, loser, winner.key));
     }
@@ -566,6 +679,8 @@ async function syncErrors(ctx: EngineCtx, s: IdState): Promise<void> {
     const check = attempt === 0 && s.fresh ? [...want].filter(([, err]) => err) : [...want];
     const wrote = await mapLimit(check, ctx.parallel, ([k, err]) => ensureObject(store, errorKey(k), err ? encodeJson(err) : null));
     if (!wrote.some(Boolean)) return;
+    // Its page's claimants may have changed since they were read (a newer one writing this very error record).
+    if (claim && (await contendersVersion(store, page!)) !== claim.version) throw new Conflict(`page ${page}: its claims changed`);
     // Written: make sure the keys did not change meanwhile (else a stale verdict could be the last word).
     const now = await keysOfId(store, s.id);
     if (!sameJson(now.map((o) => [o.key, o.etag]), listed.map((o) => [o.key, o.etag]))) throw new Conflict(`keys of ${s.id} changed`);

@@ -238,9 +238,17 @@ export async function renderNode(
     // that one render covers the folds of the others too.
     let d = attempt === 0 && mine?.value && !ctx.contended ? mine.value : null;
     if (!d || (o.value && o.value.rev > d.rev)) d = (await readJson<NodeDesired>(store, desiredKey(path))).value ?? emptyDesired(path, settings.feedLimit);
-    const t = await tree(attempt);
-    const summaries = treeSummaries(t);
-    const view = viewHash(summaries, path);
+    let t = await tree(attempt);
+    let summaries = treeSummaries(t);
+    let view = viewHash(summaries, path);
+    // Attempt 0 may hold a tree older than the one the observed state was rendered from (another
+    // invocation wrote counts after ours and rendered first): then read it again, after the observed
+    // state, so a render never replaces a newer view with an older one.
+    if (attempt === 0 && o.value && o.value.view !== view && (o.value.tree === undefined || o.value.tree > t.rev)) {
+      t = await tree(1);
+      summaries = treeSummaries(t);
+      view = viewHash(summaries, path);
+    }
     const slugs = slugsOf(summaries, path);
     // The slugs at which every member's page was checked (pages link their category nodes, never the site).
     const pages = slugs && path.length ? JSON.stringify(slugs) : undefined;
@@ -272,6 +280,7 @@ export async function renderNode(
         view: o.value?.view ?? '',
         files: { ...recorded, ...Object.fromEntries(fresh.map((p) => [p, ''])) },
         ...(o.value?.pages !== undefined ? { pages: o.value.pages } : {}),
+        ...(o.value?.tree !== undefined ? { tree: o.value.tree } : {}),
       };
       etag = (await putJsonIf(store, okey, pre, o.etag)).etag;
     }
@@ -287,7 +296,9 @@ export async function renderNode(
       deletedDirs.add(dirOf(p));
     });
     if (slugs && pages !== o.value?.pages) await hooks.checkMemberPages(path, d, t);
-    const observed: NodeObserved = { path, rev: d.rev, view, files: next, ...(pages !== undefined ? { pages } : {}) };
+    // The same view as recorded: the newer of the two trees gives it too.
+    const treeRev = o.value?.view === view && o.value.tree !== undefined ? Math.max(t.rev, o.value.tree) : t.rev;
+    const observed: NodeObserved = { path, rev: d.rev, view, files: next, ...(pages !== undefined ? { pages } : {}), tree: treeRev };
     await putJsonIf(store, okey, observed, etag);
   });
   return deletedDirs;

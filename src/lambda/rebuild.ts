@@ -52,6 +52,7 @@ import {
 } from './state.js';
 import { articleView, treeSummaries } from './tree.js';
 import { duplicateError, idOfKey, keyTooLong, pageOf, rankKeys, recordError, recordFrom, tooLongError } from './verdict.js';
+import { byFeedOrder, claimsKey, pageLostError, PAGES_STATE, type Claim, type PageClaims } from './claims.js';
 
 const PARALLEL = 16;
 
@@ -88,6 +89,8 @@ interface MapOutput {
   leaving?: boolean;
   /** Published only: the page's path under public/ when a permalink moved it from articles/<id>/. */
   page?: string;
+  /** Published only: the record's firstSeen (the time of a page-conflict error record). */
+  seen?: string;
   /** Public files earlier versions had (the record's oldPages): deleted by the reduce unless planned. */
   gone?: string[];
 }
@@ -134,6 +137,8 @@ export interface RebuildResult extends MapSummary {
 interface Shared {
   entries: Map<string, { v: string; entry: Entry }>;
   pages: Map<string, string>;
+  /** Claims objects (state/pages/) at the start: their pages are written by the reduce. */
+  claimed?: Set<string>;
   written: Set<string>;
 }
 
@@ -218,7 +223,10 @@ export async function rebuildMap(
     const leaving = rec.leaving.length || rec.oldPages?.length ? { leaving: true, ...(rec.oldPages?.length ? { gone: rec.oldPages } : {}) } : {};
     if (rec.status === 'published' && rec.entry) {
       opts.shared?.entries.set(id, { v: rec.v!, entry: rec.entry });
-      for (const f of renderArticleFiles(rec.entry, summaries, settings)) {
+      // A page other articles claim too (claims.ts) is written by the reduce, for the newest of them.
+      const ownPage = pageOf(rec)!;
+      const claimed = opts.shared?.claimed ? opts.shared.claimed.has(claimsKey(ownPage)) : (await store.head(claimsKey(ownPage))) !== null;
+      if (!claimed) for (const f of renderArticleFiles(rec.entry, summaries, settings)) {
         const page = PUBLIC_PREFIX + f.path;
         const current = opts.shared ? (opts.shared.pages.get(page) ?? null) : ((await store.head(page))?.etag ?? null);
         if (current === etagOf(f.body)) continue;
@@ -236,6 +244,7 @@ export async function rebuildMap(
         view: hashOf(articleView(summaries, nodes)),
         ...leaving,
         ...(rec.entry.page ? { page: rec.entry.page } : {}),
+        ...(rec.firstSeen ? { seen: rec.firstSeen } : {}),
       });
     } else {
       out.articles.push({ id, key: winner.key, status: rec.status, ...leaving });
@@ -442,6 +451,7 @@ export async function rebuildReduce(
       view: viewHash(summaries, d.path),
       files: Object.fromEntries(nodeFilesNow.map((f) => [f.path, etagOf(f.body)])),
       ...(slugs && d.path.length ? { pages: JSON.stringify(slugs) } : {}),
+      tree: (merged.value ?? tree).rev,
     };
     const ok = observedKey(d.path);
     if (!existing.has(ok) || !sameJson((await readJson<NodeObserved>(store, ok)).value, observed)) await write(ok, observed);
@@ -455,6 +465,39 @@ export async function rebuildReduce(
       await store.put(PUBLIC_PREFIX + f.path, f.body, { contentType: f.contentType, cacheControl: f.cacheControl });
       written.add(PUBLIC_PREFIX + f.path);
     }
+  });
+  // Pages claimed by a permalink (claims.ts): the newest claimant in feed order has the page, the
+  // others' keys an error record naming both; state/pages/ lists the claims, as uploads leave it.
+  const claimsByPage = new Map<string, Claim[]>();
+  for (const a of published) {
+    const page = a.page ?? articlePagePath(a.id);
+    claimsByPage.set(page, [...(claimsByPage.get(page) ?? []), { id: a.id, key: a.key, date: a.date!, seen: a.seen ?? a.date! }]);
+  }
+  const plannedClaims = new Map<string, PageClaims>();
+  await mapLimit([...claimsByPage], parallel, async ([page, list]) => {
+    list.sort(byFeedOrder);
+    const reg = list.filter((c) => page !== articlePagePath(c.id));
+    if (!reg.length) return;
+    plannedClaims.set(claimsKey(page), { page, claims: reg });
+    const owner = list[0]!;
+    const r = (await readJson<ArticleRecord>(store, recordKey(owner.id))).value;
+    if (r && r.entry && pageOf(r) === page)
+      for (const f of renderArticleFiles(r.entry, summaries, settings)) {
+        if ((await store.head(PUBLIC_PREFIX + f.path))?.etag === etagOf(f.body)) continue;
+        await store.put(PUBLIC_PREFIX + f.path, f.body, { contentType: f.contentType, cacheControl: f.cacheControl });
+        written.add(PUBLIC_PREFIX + f.path);
+      }
+    for (const loser of list.slice(1)) {
+      const ek = errorKey(loser.key);
+      errorKeys.add(ek);
+      const body = encodeJson(pageLostError(page, loser, owner));
+      if ((await store.head(ek))?.etag !== etagOf(body)) await store.put(ek, body, { contentType: 'application/json' });
+    }
+  });
+  await mapLimit([...plannedClaims], parallel, async ([k, v]) => {
+    if (existing.get(k) === etagOf(encodeJson(v))) return;
+    await putJson(store, k, v);
+    summary.stateWritten++;
   });
   for (const a of published) planned.add(a.page ?? articlePagePath(a.id));
   // Raced ids' pages are left to step 7 (their records say where they are now).
@@ -479,6 +522,7 @@ export async function rebuildReduce(
         return !articles.has(id) && !racedIds.has(id);
       }
       if (k.startsWith(ERRORS_STATE)) return !errorKeys.has(k) && ![...racedContent].some((c) => errorKey(c) === k);
+      if (k.startsWith(PAGES_STATE)) return !plannedClaims.has(k);
       return false;
     });
   await mapLimit(staleState, parallel, async (k) => {
@@ -564,7 +608,7 @@ export async function rebuild(opts: {
   const { store, settings, log } = opts;
   const { epoch } = await rebuildStart(store);
   const items = await listItems(store);
-  const shared: Shared = { entries: new Map(), pages: new Map(), written: new Set() };
+  const shared: Shared = { entries: new Map(), pages: new Map(), written: new Set(), claimed: new Set((await store.list(PAGES_STATE)).map((o) => o.key)) };
   // Article pages are under articles/ unless a permalink moved them: every public file is a candidate.
   for (const o of await store.list(PUBLIC_PREFIX)) shared.pages.set(o.key, o.etag);
   const size = opts.batchSize ?? MAP_BATCH;

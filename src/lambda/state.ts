@@ -106,6 +106,8 @@ export interface NodeObserved {
   view: string;
   files: Record<string, string>;
   pages?: string;
+  /** The rev of the tree the files were rendered with: a render holding an older tree reads it again. */
+  tree?: number;
 }
 
 export interface TreeNode {

@@ -37,6 +37,20 @@ export function keyTooLong(id: string): string | null {
     : null;
 }
 
+/**
+ * Why a published article's own public keys (its page, wherever a permalink puts it, and the copies
+ * of the assets it links) would exceed S3's key limit, or null. keyTooLong checks the default page
+ * key before the object is read; this one the keys the processed entry really names.
+ */
+export function publicKeysTooLong(page: string, assets: readonly (readonly [string, string])[]): string | null {
+  for (const [p, what] of [[page, 'page'], ...assets.map(([a]) => [a, 'copy of the asset it links'] as const)] as const) {
+    const n = bytes(PUBLIC_PREFIX + p);
+    if (n > MAX_KEY_BYTES)
+      return `key too long: the article's ${what} ${JSON.stringify((PUBLIC_PREFIX + p).slice(0, 80) + '…')} would be ${n} bytes, over S3's limit of ${MAX_KEY_BYTES} bytes; shorten its ${what === 'page' ? 'permalink' : 'path'}`;
+  }
+  return null;
+}
+
 /** Why an entry's category folders could exceed the key limit (worst case: every level with a collision suffix), or null. */
 export function nodesTooLong(entry: Entry): string | null {
   const nodes = entryNodes(entry);
@@ -167,6 +181,8 @@ export function recordFrom(
   if (long) return rejected(long);
   const nodes: NodePath[] = entryNodes(entry);
   const assets = assetRefs(entry, settings.siteUrl).map((a): [string, string] => [a.publicPath, a.sourcePath]);
+  const longKey = publicKeysTooLong(articlePagePathOf(entry), assets);
+  if (longKey) return rejected(longKey);
   const rec: ArticleRecord = { ...base, status: 'published', entry, v: entryVersion(entry), nodes, leaving: [], ...(assets.length ? { assets } : {}) };
   rec.leaving = leavingOf(cur, placementsOf(rec));
   return withOldPages(rec, cur);

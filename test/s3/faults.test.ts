@@ -1,5 +1,5 @@
 // Fault injection around the real handler (test/helpers/fault-store.ts): an upload, an edit, a
-// delete and a move, each killed at every request index of its invocation (the request lost before
+// delete, a move and an upload whose permalink takes another article's page, each killed at every request index of its invocation (the request lost before
 // it lands, or landed with its answer lost), then (a) retried as Lambda retries (and sometimes the
 // retry dies too), or (b) not retried but repaired by `reconcile` alone. Every outcome must equal
 // the fault-free run, which must equal a full rebuild: public/ byte for byte, the state normalized.
@@ -50,6 +50,12 @@ const SCENARIOS: Scenario[] = [
   { name: 'delete', key: 'content/a4.md', change: (s) => s.delete('content/a4.md') },
   // Re-uploaded with other categories: leaves Web and CSS, joins Go.
   { name: 'move', key: 'content/a5.md', change: (s) => s.put('content/a5.md', article({ title: 'A5', date: '2024-02-20T00:00:00Z', categories: ['Tech', 'Go'] })) },
+  // A newer article whose permalink names a4's page: it takes the page, a4's key gets an error record (claims.ts).
+  {
+    name: 'contest',
+    key: 'content/squat.md',
+    change: (s) => s.put('content/squat.md', `---\ntitle: Squat\ndate: 2024-02-15T00:00:00Z\npermalink: /articles/a4/\ncategories:\n - Tech\n---\n\nSquat body\n`),
+  },
 ];
 
 type Recovery = 'retry' | 'reconcile';

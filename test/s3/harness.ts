@@ -68,6 +68,10 @@ export function normalizeState(key: string, body: string): string | null {
   // firstSeen is when the object was first seen (the date of a dateless entry, which the entry shows).
   if (rel.startsWith('articles/')) return v.status === 'deleted' && (v.leaving as unknown[]).length === 0 ? null : JSON.stringify({ ...v, firstSeen: undefined });
   if (rel.startsWith('errors/')) return JSON.stringify(v);
+  // Page claims (src/lambda/claims.ts): an upload leaves an emptied one, a rebuild deletes it; `seen`
+  // is the record's firstSeen (left out above too).
+  if (rel.startsWith('pages/'))
+    return (v.claims as unknown[]).length ? JSON.stringify({ ...v, claims: (v.claims as Record<string, unknown>[]).map((c) => ({ ...c, seen: undefined })) }) : null;
   if (rel === 'tree.json') return JSON.stringify((v.nodes as { path: string[]; count: number }[]).filter((n) => n.count > 0).map((n) => [n.path, n.count]));
   if (/^nodes\/[0-9a-f]+\/[^/]+\.json$/.test(rel)) {
     const items = v.items as unknown[];

@@ -73,6 +73,38 @@ describe('keys too long for S3', () => {
     expect(await readError(store, long)).toBeNull();
     await settled(store);
   });
+
+  it('rejects an article whose permalink page or asset copy would pass 1,024 bytes, the same in the rebuild', async () => {
+    const seg = 'p'.repeat(200);
+    const permalink = `/${Array.from({ length: 5 }, () => seg).join('/')}xyz/`; // its page key: public/ (7) + 1,007 + /index.html (11) = 1,025 bytes
+    const asset = `${Array.from({ length: 5 }, () => seg).join('/')}.png`; // content/ + 1,008 bytes; its copy under public/articles/img/ (20 bytes): 1,028
+    const files: [string, string][] = [
+      ['content/perma.md', `---\ntitle: Perma\ndate: ${day(4)}\npermalink: ${permalink}\n---\n\nbody\n`],
+      ['content/img.md', `---\ntitle: Img\ndate: ${day(5)}\n---\n\n![pic](${asset})\n`],
+      ['content/fine.md', article({ title: 'Fine', date: day(6), categories: ['A'] })],
+    ];
+    expect(Buffer.byteLength(`content/${asset}`)).toBeLessThanOrEqual(1024);
+    const reasons = async (store: Store) => Promise.all(files.map(async ([k]) => (await readError(store, k))?.reason ?? null));
+
+    const store = await s3.createBucket('long-public');
+    for (const [k, body] of files) await store.put(k, body);
+    const res = await handle(s3Event('long-public', files.map(([k]) => k)), { storeFor: () => store, settings, log: silentLogger });
+    expect(res.action === 'sync' && res.outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'published']);
+    const incremental = await reasons(store);
+    expect(incremental[0]).toMatch(/key too long: the article's page "public\/p+.*" would be 1025 bytes, over S3's limit of 1024 bytes; shorten its permalink/);
+    expect(incremental[1]).toMatch(/key too long: the article's copy of the asset it links .* would be 1028 bytes, over S3's limit of 1024 bytes/);
+    expect(incremental[2]).toBeNull();
+    expect([...(await bucketState(store)).public.keys()].filter((k) => k.includes('ppp'))).toEqual([]);
+    expect(titles(await jsonFeed(store))).toEqual(['Fine']);
+    await settled(store);
+
+    // A fresh bucket with the same objects, rebuilt only: the same verdicts.
+    const fresh = await s3.createBucket('long-public-rebuild');
+    for (const [k, body] of files) await fresh.put(k, body);
+    await rebuild({ store: fresh, settings, log: silentLogger });
+    expect(await reasons(fresh)).toEqual(incremental);
+    expect(new Map([...(await bucketState(fresh)).public].sort())).toEqual(new Map([...(await bucketState(store)).public].sort()));
+  });
 });
 
 describe('duplicate ids', () => {

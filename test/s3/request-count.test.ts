@@ -72,14 +72,15 @@ describe('request count of one upload', () => {
         `2,000 articles → ${b.total} requests ${JSON.stringify(b.counts)}, ${b.bytes.in} bytes read, ${b.bytes.out} written`,
     );
     expect(b.counts).toEqual(a.counts);
-    // k = 2 category nodes + the site: 13 + 11 × (k + 1). Per node: GET + PUT of its month partition,
+    // k = 2 category nodes + the site: 14 + 11 × (k + 1). Per node: GET + PUT of its month partition,
     // GET + PUT of its desired state, GET of its observed state, one LIST of its folder (the files as
     // they really are), PUTs of its 3 feeds and its page, PUT of its observed state. Per upload: the
     // intent marker (PUT, DELETE), the rebuild epoch (GET), the record (GET, LIST of content/<id>.,
     // GET of the object, PUT), the record re-checked before the partitions are written (HEAD), the
     // tree (GET, PUT), the article page (PUT: a new record, so no need to look first) checked after
-    // writing against the record (HEAD) and the tree (GET). A new id has no error record to check.
+    // writing against the record (HEAD) and the tree (GET), and whether a permalink of another article
+    // claims the page (HEAD of its state/pages/ object, src/lambda/claims.ts). A new id has no error record to check.
     const k = 2;
-    expect(a.total).toBe(13 + 11 * (k + 1));
+    expect(a.total).toBe(14 + 11 * (k + 1));
   });
 });
