@@ -9,6 +9,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { FEED_FILES } from '../core/layout.js';
 import { closest, isLoopbackUrl, type Settings } from '../core/settings.js';
 import { ConfigError, EXIT, IoError, SyndicError, UsageError } from '../errors.js';
+import { ownPackage } from '../package.js';
 import { runStart } from './watch.js';
 import { runBuild } from './build-command.js';
 import { runCheck } from './check.js';
@@ -16,7 +17,7 @@ import { CONFIG_FILE, loadConfig } from './config.js';
 import { runNew } from './new-command.js';
 import { createServer, listen } from './serve.js';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const VERSION = ownPackage()?.version ?? 'unknown';
 
 // ---------------------------------------------------------------- option values
 
