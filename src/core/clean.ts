@@ -304,7 +304,8 @@ function attribsOf(tag: RawTag): Record<string, string> {
   for (const name in tag.raw) attribs[name] = decodeHTML(tag.raw[name]!);
   return attribs;
 }
-const SPACE = /[\t\n\f\r ]/;
+/** HTML's ASCII whitespace: tab, line feed, form feed, carriage return, space (a char code test, not a regex per character). */
+const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 12 || c === 13;
 function readTag(html: string, start: number): RawTag | null {
   const m = /^<(\/?)([a-zA-Z][^\t\n\f\r />]*)/.exec(html.slice(start, start + 256));
   if (!m) return null;
@@ -312,21 +313,21 @@ function readTag(html: string, start: number): RawTag | null {
   const n = html.length;
   let i = start + m[0].length;
   while (i < n) {
-    while (i < n && (SPACE.test(html[i]!) || html[i] === '/')) i++;
+    while (i < n && (isSpace(html.charCodeAt(i)) || html[i] === '/')) i++;
     if (i >= n) break;
     if (html[i] === '>') {
       tag.end = i + 1;
       break;
     }
     let j = i + 1; // a leading `=` belongs to the name
-    while (j < n && !SPACE.test(html[j]!) && html[j] !== '/' && html[j] !== '>' && html[j] !== '=') j++;
+    while (j < n && !isSpace(html.charCodeAt(j)) && html[j] !== '/' && html[j] !== '>' && html[j] !== '=') j++;
     const name = html.slice(i, j).toLowerCase();
     i = j;
-    while (i < n && SPACE.test(html[i]!)) i++;
+    while (i < n && isSpace(html.charCodeAt(i))) i++;
     let value = '';
     if (html[i] === '=') {
       i++;
-      while (i < n && SPACE.test(html[i]!)) i++;
+      while (i < n && isSpace(html.charCodeAt(i))) i++;
       const q = html[i];
       if (q === '"' || q === "'") {
         const close = html.indexOf(q, i + 1);
@@ -334,7 +335,7 @@ function readTag(html: string, start: number): RawTag | null {
         i = close < 0 ? n : close + 1;
       } else {
         let k = i;
-        while (k < n && !SPACE.test(html[k]!) && html[k] !== '>') k++;
+        while (k < n && !isSpace(html.charCodeAt(k)) && html[k] !== '>') k++;
         value = html.slice(i, k);
         i = k;
       }
