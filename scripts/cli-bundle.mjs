@@ -6,7 +6,7 @@
 // checkout (when src/ exists); `npm install`/`npm ci` run this file (the `prepare` script) so the first
 // run does not wait for it. An installed package runs dist/ and never loads this file or esbuild.
 //
-//   node scripts/cli-bundle.mjs          builds the bundle if it is stale, prints its entry
+//   node scripts/cli-bundle.mjs [--prepare]   builds the bundle if it is stale, prints its entry
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
 import path from 'node:path';
@@ -104,5 +104,11 @@ export async function cliEntry() {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  console.log(fileURLToPath(await cliEntry()));
+  // `--prepare` (npm's prepare script): an install without devDependencies has no esbuild; the
+  // install goes on, and the bin says what is missing when it runs.
+  if (process.argv.includes('--prepare') && !(await import('esbuild').then(() => true, () => false))) {
+    console.log('syndic: esbuild is not installed, the bin will bundle src/ once it is (npm install)');
+  } else {
+    console.log(fileURLToPath(await cliEntry()));
+  }
 }
