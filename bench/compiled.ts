@@ -1,7 +1,8 @@
 // A compiled copy of the CLI for the bench: every source file turned into plain JavaScript with
 // esbuild (one .js per .ts, no bundling, as a compile step at pack time would do), run with plain
-// `node`, no tsx. It stands for what the published package will run; its numbers beside those of
-// bin/syndic.js (which runs the TypeScript through tsx) show what tsx costs at start-up.
+// `node`, no tsx. It stands for what the published package runs (dist/, compiled file by file); its
+// numbers beside those of bin/syndic.js (which runs scripts/cli-bundle.mjs's esbuild bundle of src/,
+// its parser and feed packages included) show what the bundle saves at start-up.
 import { readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';

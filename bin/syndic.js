@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 // The `syndic` command. An installed package runs the JavaScript compiled at pack time (dist/); a
-// checkout of the repository, where src/ is present, runs the TypeScript sources through tsx.
+// checkout of the repository, where src/ is present, runs a bundle of its sources that
+// scripts/cli-bundle.mjs keeps up to date (made again with esbuild whenever a file under src/ changed).
 import { existsSync } from 'node:fs';
 
-const source = new URL('../src/cli/cli.ts', import.meta.url);
 let cli;
-if (existsSync(source)) {
-  const { register } = await import('tsx/esm/api');
-  register();
-  cli = await import(source.href);
+if (existsSync(new URL('../src/cli/cli.ts', import.meta.url))) {
+  // --debug prints stacks: let them name the sources, not the bundle.
+  if (process.argv.includes('--debug') || /^(1|true)$/i.test(process.env.SYNDIC_DEBUG ?? '')) process.setSourceMapsEnabled(true);
+  const { cliEntry } = await import('../scripts/cli-bundle.mjs');
+  cli = await import(await cliEntry());
 } else {
   cli = await import('../dist/cli/cli.js');
 }

@@ -1,7 +1,8 @@
 // Worker threads for the local build: articles go out in small batches, each worker keeping two in
 // flight so none idles between messages. The worker script sits beside this module with the same
-// extension. Compiled (`.js`), it is loaded as is. From TypeScript sources (`.ts`, the bin under
-// tsx), it is bundled once per code version with esbuild into node_modules/.cache/syndic: a worker
+// extension. Compiled (`.js` in dist/, `.mjs` in the bundle the checkout's bin runs), it is loaded as
+// is. From TypeScript sources (`.ts`: tests that import src/ through tsx or vitest), it is bundled
+// once per code version with esbuild into node_modules/.cache/syndic: a worker
 // that loaded tsx would run its own loader thread and transform every module again (about 60 MB
 // and a few hundred ms per worker); if esbuild is missing, the worker loads tsx instead.
 import { existsSync, mkdirSync, renameSync } from 'node:fs';

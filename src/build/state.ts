@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Entry } from '../core/entry.js';
 import { articlePagePath } from '../core/layout.js';
+import { ownPackage } from '../package.js';
 import type { Settings } from '../core/settings.js';
 import { digest } from './files.js';
 
@@ -73,13 +74,10 @@ const here = path.dirname(fileURLToPath(import.meta.url));
  */
 export function codeFingerprint(): string {
   const parts: string[] = [];
-  try {
-    const pkg = JSON.parse(readFileSync(path.join(here, '../../package.json'), 'utf8')) as { version?: string; dependencies?: Record<string, string> };
-    parts.push(`syndic@${pkg.version}`, JSON.stringify(pkg.dependencies ?? {}));
-  } catch {
-    parts.push('syndic@unknown');
-  }
-  // This module's own file too: when Syndic is bundled into one file, that file holds all the code.
+  const pkg = ownPackage();
+  parts.push(`syndic@${pkg?.version ?? 'unknown'}`, JSON.stringify(pkg?.dependencies ?? {}));
+  // This module's own file too, and its folder: when Syndic is bundled (scripts/cli-bundle.mjs), that
+  // folder holds every chunk of the code.
   const self = fileURLToPath(import.meta.url);
   parts.push(readFileSync(self, 'utf8'));
   const ext = path.extname(self);

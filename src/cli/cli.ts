@@ -9,14 +9,13 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { DEPLOYMENT_KEY, FEED_FILES } from '../core/layout.js';
 import { closest, isLoopbackUrl, type Settings } from '../core/settings.js';
 import { ConfigError, EXIT, IoError, SyndicError, UsageError } from '../errors.js';
-import { runStart } from './watch.js';
+import { ownPackage } from '../package.js';
 import { runBuild } from './build-command.js';
-import { runCheck } from './check.js';
 import { CONFIG_FILE, loadConfig } from './config.js';
-import { runNew } from './new-command.js';
-import { createServer, listen } from './serve.js';
+// The other commands' modules are loaded by their command: `syndic build` does not load the server,
+// the article parser behind `check`, or the scaffolding behind `new` (nor their packages).
 
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const VERSION = ownPackage()?.version ?? 'unknown';
 
 // ---------------------------------------------------------------- option values
 
@@ -84,6 +83,7 @@ async function serveFolder(dir: string, port: number, host: string, rejected: bo
     throw new UsageError(`output folder ${dir} ${st ? 'is not a folder' : 'does not exist'}, nothing to serve`, 'build it first with syndic build, or pass the built folder with --out DIR');
   let url: string;
   try {
+    const { createServer, listen } = await import('./serve.js');
     url = await listen(createServer(abs), port, host);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
@@ -177,7 +177,7 @@ function program(done: (code: number) => void): Command {
       const settings = await settingsFor(cmd);
       const options = { content: o.content, out: o.out, allowEmpty: !!o.allowEmpty, watch: !!o.watch, ...(o.cacheDir !== undefined ? { cacheDir: o.cacheDir } : {}) };
       // --watch: build, serve, and rebuild + reload pages on every change (src/cli/watch.ts).
-      if (o.watch) return done(await runStart({ ...options, port: o.port, host: o.host }, settings));
+      if (o.watch) return done(await (await import('./watch.js')).runStart({ ...options, port: o.port, host: o.host }, settings));
       const status = await runBuild(options, settings);
       if (status >= EXIT.usage) return done(status); // the build failed (its error is printed): nothing to serve
       await serveFolder(o.out, o.port, o.host, status !== 0);
@@ -206,7 +206,7 @@ function program(done: (code: number) => void): Command {
     .addHelpText('after', examples(['syndic new "Hello world"', 'syndic new "CSS grid in practice" --category "Tech/Web/CSS"', 'syndic new "你好" --slug hello --category 随笔']))
     .action(async (title: string, o: { category?: string[]; slug?: string; content: string }, cmd: Command) => {
       const settings = await settingsFor(cmd);
-      const file = await runNew({ title, categories: o.category ?? [], content: o.content, ...(o.slug !== undefined ? { slug: o.slug } : {}) }, settings);
+      const file = await (await import('./new-command.js')).runNew({ title, categories: o.category ?? [], content: o.content, ...(o.slug !== undefined ? { slug: o.slug } : {}) }, settings);
       console.log(`created ${file}\nEdit it, then run syndic check, or syndic start to see it in the feeds.`);
       done(EXIT.ok);
     });
@@ -220,7 +220,7 @@ function program(done: (code: number) => void): Command {
   )
     .addHelpText('after', examples(['syndic check', 'syndic check --content articles']))
     .action(async (o: { content: string; allowEmpty?: boolean }, cmd: Command) => {
-      done(await runCheck({ content: o.content, allowEmpty: !!o.allowEmpty }, await settingsFor(cmd)));
+      done(await (await import('./check.js')).runCheck({ content: o.content, allowEmpty: !!o.allowEmpty }, await settingsFor(cmd)));
     });
 
   settingsOptions(s3Options(

@@ -2,7 +2,7 @@
 // scraped articles need before a feed reader can show them (lazy images, relative URLs,
 // dropped embeds, boilerplate blocks, hidden page furniture), and code samples kept as written.
 // docs/feeds.md lists every rule; test/validation/fidelity.test.ts checks that no other text is lost.
-import { decodeHTML } from 'entities';
+import { decodeHTML, decodeHTMLAttribute } from 'entities';
 import sanitizeHtml from 'sanitize-html';
 
 export interface CleanOptions {
@@ -34,14 +34,15 @@ export const DROP_WITH_CONTENT = [
 const DROP_BLOCK = new RegExp(`<${DROP_TAG}>(?:(?!<${DROP_TAG}>)[\\s\\S])*?</${DROP_TAG}>`, 'g');
 /** Removes every match, again and again, until none is left (a removal can make a new match). */
 function removeUntilStable(html: string, pattern: RegExp, removed?: (match: string) => void): string {
-  let prev: string;
-  do {
-    prev = html;
+  // Every match is non-empty, so a pass that finds one changes the string: test before replacing.
+  pattern.lastIndex = 0;
+  while (pattern.test(html)) {
+    pattern.lastIndex = 0;
     html = html.replace(pattern, (m) => {
       removed?.(m);
       return '';
     });
-  } while (html !== prev);
+  }
   return html;
 }
 
@@ -139,6 +140,24 @@ function matches(sel: Selector, tag: string, attribs: Record<string, string>): b
   return true;
 }
 
+/**
+ * Whether some element of this HTML may be removed by a rule (dropSelectors, hidden, furniture) or be
+ * an author line; when not, rewrite() returns every tag but those in REWRITTEN as it came. Each rule
+ * needs a name in the element's class, id or style (values decoded: checked on the HTML as written and
+ * decoded both ways) or an attribute named `hidden`/`aria-hidden` (names are lower-cased, never
+ * decoded); a bare tag selector always may match (an embed becomes a link, so its tag need not be in
+ * the source).
+ */
+function mayBeDroppedOrByline(html: string, selectors: readonly Selector[]): boolean {
+  if (selectors.some((sel) => sel.cls === undefined && sel.id === undefined)) return true;
+  if (html.toLowerCase().includes('hidden')) return true;
+  const texts = html.includes('&') ? [html, decodeHTML(html), decodeHTMLAttribute(html)] : [html];
+  // Every FURNITURE_CLASSES name holds `copy`; every BYLINE_CLASSES name holds one of these four.
+  const names = ['copy', 'author', 'byline', 'bio', 'writer', ...selectors.map((sel) => (sel.cls ?? sel.id)!)];
+  return texts.some((t) => DISPLAY_NONE_ANYWHERE.test(t) || names.some((n) => t.includes(n)));
+}
+const DISPLAY_NONE_ANYWHERE = /display\s*:\s*none/i;
+
 /** Whether an element goes, with its content, by dropSelectors or because the source hides it. */
 function isDropped(tag: string, attribs: Readonly<Record<string, string>>, selectors: readonly Selector[]): boolean {
   return isHidden(attribs) || selectors.some((sel) => matches(sel, tag, attribs));
@@ -155,6 +174,10 @@ interface ImageLog {
   dropped: string[];
   decorative: string[];
 }
+
+// The tags rewrite() changes by their name; any other tag it returns as it came unless a rule of
+// isDropped or an author class applies.
+const REWRITTEN = new Set(['iframe', 'embed', 'object', 'img', 'source', 'a', 'video', 'audio', 'track']);
 
 function rewrite(tag: string, attribs: Record<string, string>, opts: CleanOptions, selectors: Selector[], images: ImageLog) {
   const classes = (attribs.class ?? '').split(/\s+/);
@@ -222,11 +245,31 @@ const NOT_NESTING = new Set([
   'p', 'li', 'dt', 'dd', 'option', 'optgroup', 'tr', 'td', 'th', 'thead', 'tbody', 'tfoot', 'rt', 'rp',
 ]);
 
+const TAG_OR_COMMENT = /<!--[\s\S]*?(?:-->|$)|<(\/?)([a-zA-Z][\w:-]*)\b[^>]*?(\/?)>/g;
+
 /** Drops the tags nested deeper than MAX_DEPTH, keeping their text. Linear; unchanged below the limit. */
 export function capNesting(html: string, max = MAX_DEPTH): string {
+  // Fewer than max + 1 tags cannot nest deeper than max.
+  let tags = 0;
+  for (let i = html.indexOf('<'); i >= 0 && tags <= max; i = html.indexOf('<', i + 1)) tags++;
+  if (tags <= max) return html;
+  // Nor can HTML whose depth never reaches max: measured first without building a new string (until
+  // the first dropped tag, the depth below is the one the replace pass keeps).
+  let d = 0;
+  let reached = false;
+  for (const m of html.matchAll(TAG_OR_COMMENT)) {
+    const [, close, name, selfClose] = m;
+    if (name === undefined || selfClose || NOT_NESTING.has(name.toLowerCase())) continue;
+    if (close) d = Math.max(0, d - 1);
+    else if (d++ >= max) {
+      reached = true;
+      break;
+    }
+  }
+  if (!reached) return html;
   const kept: boolean[] = [];
   let depth = 0;
-  return html.replace(/<!--[\s\S]*?(?:-->|$)|<(\/?)([a-zA-Z][\w:-]*)\b[^>]*?(\/?)>/g, (tag, close: string, name: string, selfClose: string) => {
+  return html.replace(TAG_OR_COMMENT, (tag, close: string, name: string, selfClose: string) => {
     if (name === undefined || selfClose || NOT_NESTING.has(name.toLowerCase())) return tag;
     if (close) {
       if (!kept.length) return tag;
@@ -253,31 +296,38 @@ interface RawTag {
   end: number;
   name: string;
   closing: boolean;
-  attribs: Record<string, string>;
+  /** Attribute values as written, first of each name; decoded by attribsOf only when a rule needs them. */
+  raw: Record<string, string>;
 }
-const SPACE = /[\t\n\f\r ]/;
+function attribsOf(tag: RawTag): Record<string, string> {
+  const attribs: Record<string, string> = {};
+  for (const name in tag.raw) attribs[name] = decodeHTML(tag.raw[name]!);
+  return attribs;
+}
+/** HTML's ASCII whitespace: tab, line feed, form feed, carriage return, space (a char code test, not a regex per character). */
+const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 12 || c === 13;
 function readTag(html: string, start: number): RawTag | null {
   const m = /^<(\/?)([a-zA-Z][^\t\n\f\r />]*)/.exec(html.slice(start, start + 256));
   if (!m) return null;
-  const tag: RawTag = { end: html.length, name: m[2]!.toLowerCase(), closing: m[1] === '/', attribs: {} };
+  const tag: RawTag = { end: html.length, name: m[2]!.toLowerCase(), closing: m[1] === '/', raw: {} };
   const n = html.length;
   let i = start + m[0].length;
   while (i < n) {
-    while (i < n && (SPACE.test(html[i]!) || html[i] === '/')) i++;
+    while (i < n && (isSpace(html.charCodeAt(i)) || html[i] === '/')) i++;
     if (i >= n) break;
     if (html[i] === '>') {
       tag.end = i + 1;
       break;
     }
     let j = i + 1; // a leading `=` belongs to the name
-    while (j < n && !SPACE.test(html[j]!) && html[j] !== '/' && html[j] !== '>' && html[j] !== '=') j++;
+    while (j < n && !isSpace(html.charCodeAt(j)) && html[j] !== '/' && html[j] !== '>' && html[j] !== '=') j++;
     const name = html.slice(i, j).toLowerCase();
     i = j;
-    while (i < n && SPACE.test(html[i]!)) i++;
+    while (i < n && isSpace(html.charCodeAt(i))) i++;
     let value = '';
     if (html[i] === '=') {
       i++;
-      while (i < n && SPACE.test(html[i]!)) i++;
+      while (i < n && isSpace(html.charCodeAt(i))) i++;
       const q = html[i];
       if (q === '"' || q === "'") {
         const close = html.indexOf(q, i + 1);
@@ -285,12 +335,12 @@ function readTag(html: string, start: number): RawTag | null {
         i = close < 0 ? n : close + 1;
       } else {
         let k = i;
-        while (k < n && !SPACE.test(html[k]!) && html[k] !== '>') k++;
+        while (k < n && !isSpace(html.charCodeAt(k)) && html[k] !== '>') k++;
         value = html.slice(i, k);
         i = k;
       }
     }
-    if (!(name in tag.attribs)) tag.attribs[name] = decodeHTML(value);
+    if (!(name in tag.raw)) tag.raw[name] = value;
   }
   return tag;
 }
@@ -303,6 +353,8 @@ function readTag(html: string, start: number): RawTag | null {
  * elements that a rule removes (dropSelectors, hidden, furniture) stay tags so that the rule applies.
  */
 export function escapeMarkupInCode(html: string, selectors: readonly Selector[] = []): string {
+  // Without the start of a <pre> or <code> tag there is no code to escape in.
+  if (!/<(?:pre|code)/i.test(html)) return html;
   const out: string[] = [];
   /** Open <pre>/<code> elements. */
   const code: string[] = [];
@@ -333,7 +385,7 @@ export function escapeMarkupInCode(html: string, selectors: readonly Selector[] 
             close.lastIndex = tag.end;
             next = close.exec(html)?.index ?? html.length;
           }
-        } else if (tag.closing ? kept.includes(name) : isDropped(name, tag.attribs, selectors)) {
+        } else if (tag.closing ? kept.includes(name) : isDropped(name, attribsOf(tag), selectors)) {
           if (tag.closing) kept.splice(kept.lastIndexOf(name), 1);
           else kept.push(name);
         } else {
@@ -363,12 +415,51 @@ export function cleanHtml(html: string, opts: CleanOptions): string {
   return cleanHtmlWithReport(html, opts).html;
 }
 
-/** cleanHtml, also telling which images went with dropped blocks (so none becomes a lead image). */
+// The same tags as TEXT_TAGS, the most frequent in scraped articles first: sanitize-html looks each
+// tag up with indexOf.
+const ALLOWED_TAGS = [
+  'p', 'a', 'img', 'br', 'span', 'div', 'strong', 'section', 'b', 'em', 'figure', 'li', 'h2', 'h3',
+  ...TEXT_TAGS.filter((t) => !['p', 'a', 'img', 'br', 'span', 'div', 'strong', 'section', 'b', 'em', 'figure', 'li', 'h2', 'h3'].includes(t)),
+  DROP_TAG, BYLINE_TAG,
+];
+
+/**
+ * cleanHtml, also telling which images went with dropped blocks (so none becomes a lead image).
+ * sanitize-html is given only the work that can change the result: the per-tag rewrite runs on every
+ * tag only when some rule may remove an element or mark an author line (mayBeDroppedOrByline), else on
+ * the REWRITTEN tags alone; code escaping, the nesting cap, the drop pass and the author-line pass run
+ * only when they can apply. test/core/clean-equal.test.ts checks the output against the cleaner
+ * without these shortcuts.
+ */
 export function cleanHtmlWithReport(html: string, opts: CleanOptions): CleanResult {
   const selectors = opts.dropSelectors.map(parseSelector);
   const images: ImageLog = { dropped: [], decorative: [] };
-  const out = sanitizeHtml(capNesting(escapeMarkupInCode(html, selectors)), {
-    allowedTags: [...TEXT_TAGS, DROP_TAG, BYLINE_TAG],
+  const input = capNesting(escapeMarkupInCode(html, selectors));
+  const all = (tag: string, attribs: Record<string, string>) => rewrite(tag, attribs, opts, selectors, images);
+  let transformTags: Record<string, (tag: string, attribs: Record<string, string>) => { tagName: string; attribs: Record<string, string>; text?: string }>;
+  if (mayBeDroppedOrByline(input, selectors)) {
+    transformTags = {
+      // The specific transforms run first and can set the link text of a dropped embed.
+      iframe: all,
+      embed: all,
+      object: all,
+      '*': all,
+    };
+  } else {
+    // The same calls, made only for the tags whose rewrite can differ from the tag as it came: an
+    // embed goes through rewrite twice, as the specific transform and then '*' do above.
+    transformTags = {};
+    for (const t of REWRITTEN) transformTags[t] = all;
+    for (const t of ['iframe', 'embed', 'object']) {
+      transformTags[t] = (tag, attribs) => {
+        const first = all(tag, attribs);
+        const second = all(first.tagName, first.attribs);
+        return { ...second, text: first.text } as { tagName: string; attribs: Record<string, string>; text?: string };
+      };
+    }
+  }
+  const out = sanitizeHtml(input, {
+    allowedTags: ALLOWED_TAGS,
     allowedAttributes: {
       a: ['href', 'title'],
       img: ['src', 'srcset', 'alt', 'title', 'width', 'height', 'referrerpolicy'],
@@ -397,18 +488,14 @@ export function cleanHtmlWithReport(html: string, opts: CleanOptions): CleanResu
     disallowedTagsMode: 'discard',
     nonTextTags: DROP_WITH_CONTENT,
     selfClosing: ['img', 'br', 'hr', 'source', 'col', 'track'],
-    transformTags: {
-      // The specific transforms run first and can set the link text of a dropped embed.
-      iframe: (tag, attribs) => rewrite(tag, attribs, opts, selectors, images),
-      embed: (tag, attribs) => rewrite(tag, attribs, opts, selectors, images),
-      object: (tag, attribs) => rewrite(tag, attribs, opts, selectors, images),
-      '*': (tag, attribs) => rewrite(tag, attribs, opts, selectors, images),
-    },
+    transformTags,
   });
-  const kept = removeUntilStable(out, DROP_BLOCK, (block) => images.dropped.push(...imageUrls(block)));
+  const kept = out.includes(`<${DROP_TAG}>`) ? removeUntilStable(out, DROP_BLOCK, (block) => images.dropped.push(...imageUrls(block))) : out;
+  const cleaned = removeUntilStable(kept.replace(BYLINE_MARK, ''), EMPTY_WRAPPER).trim();
   return {
-    html: removeUntilStable(kept.replace(BYLINE_MARK, ''), EMPTY_WRAPPER).trim(),
-    summaryHtml: removeUntilStable(removeUntilStable(kept, BYLINE_BLOCK), EMPTY_WRAPPER).trim(),
+    html: cleaned,
+    // Without an author-line mark, both passes see the same string.
+    summaryHtml: kept.includes(`${BYLINE_TAG}>`) ? removeUntilStable(removeUntilStable(kept, BYLINE_BLOCK), EMPTY_WRAPPER).trim() : cleaned,
     droppedImages: images.dropped,
     decorativeImages: images.decorative,
   };

@@ -212,7 +212,9 @@ describe.concurrent('errors: one line, a documented exit code, and nothing remov
         syndic(['serve', '--out', path.join(tmp, 'never-built')]),
         syndic(['serve', '--out', site, '--port', '80000']),
         syndic(['serve', '--out', site, '--port', String(port)]),
-        syndic(['start', '--content', good, '--out', site, '--port', String(port)]),
+        // Its own output folder: a build into `site` would show its temporary folder to the
+        // concurrent tests that compare `site` with what it held before.
+        syndic(['start', '--content', good, '--out', path.join(tmp, 'start-busy-out'), '--port', String(port)]),
       ]);
       expectOneLineError(missing, 2, /output folder .*never-built does not exist, nothing to serve, build it first with syndic build/);
       expectOneLineError(badPort, 2, /option '--port <n>' argument '80000' is invalid\. expected a port number from 0 to 65535/);
