@@ -360,7 +360,7 @@ export function markdown(r: typeof results): string {
       '',
       `One incremental upload handled by the real handler (S3 event) against a local S3 server (s3rver) holding N articles; ${u.uploads} uploads per N, alternately a new article and an edit of it, filed under ${u.categoryNodes} category nodes, after ${u.warmup} warm-up uploads. Requests are counted per upload by a proxy in front of the server; latency is measured around the handler call and includes the proxy hop.`,
       '',
-      '| N | Latency median (ms) | p95 (ms) | min | max | GET | PUT | LIST | DELETE | HEAD | Total | Budget 8 + 6 × (nodes + 1) | Within |',
+      '| N | Latency median (ms) | p95 (ms) | min | max | GET | PUT | LIST | DELETE | HEAD | Total | Bound 14 + 11 × (nodes + 1) (docs/lambda.md) | Within |',
       '|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|',
       ...u.byN.map((x) => `| ${x.n.toLocaleString('en-US')} | ${fmt(x.latencyMs.median)} | ${fmt(x.p95Ms)} | ${fmt(x.latencyMs.min)} | ${fmt(x.latencyMs.max)} | ${x.requests.GET} | ${x.requests.PUT} | ${x.requests.LIST} | ${x.requests.DELETE} | ${x.requests.HEAD} | ${x.requests.total} | ${u.budget} | ${x.requests.total <= u.budget ? 'yes' : '**no**'} |`),
       '',
