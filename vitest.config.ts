@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // One fixed fast-check seed for every property (FC_SEED=<n> to explore).
+    setupFiles: ['test/helpers/fast-check-seed.ts'],
   },
 });
