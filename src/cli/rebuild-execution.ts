@@ -72,7 +72,8 @@ export function formatProgress(p: RebuildProgress): string {
       (p.batches ? ` (${num(p.batches.done)}/${num(p.batches.total)} batches${p.batches.running ? `, ${num(p.batches.running)} running` : ''})` : '')
     : '';
   if (p.phase === 'starting') return 'starting: listing content/';
-  if (p.phase === 'mapping') return `mapping: ${counts}`;
+  // The map run exists while its item reader still lists content/: no total yet (0/0 says nothing).
+  if (p.phase === 'mapping') return p.items?.total ? `mapping: ${counts}` : 'mapping: listing content/';
   if (p.phase === 'reducing') return `reducing: ${num(p.items?.done ?? 0)} articles mapped; merging them and rendering feeds and pages`;
   const why = p.error ? `: ${p.error}${p.cause ? ` (${p.cause.length > 300 ? `${p.cause.slice(0, 300)}…` : p.cause})` : ''}` : '';
   return `${p.status.toLowerCase().replace('_', ' ')}${counts ? `, ${counts}` : ''}${why}`;

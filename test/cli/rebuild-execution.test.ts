@@ -39,6 +39,12 @@ describe('progressOf', () => {
     expect(formatProgress(p)).toBe('mapping: 1,200/10,000 articles, 0 failed (6/50 batches, 10 running)');
   });
 
+  it('says the map is listing while its run has no total yet (not "0/0 articles")', () => {
+    const p = progressOf(running, { status: 'RUNNING', itemCounts: counts({}), executionCounts: counts({}) });
+    expect(p.phase).toBe('mapping');
+    expect(formatProgress(p)).toBe('mapping: listing content/');
+  });
+
   it('counts timed-out and aborted items as failed', () => {
     const p = progressOf(running, { status: 'RUNNING', itemCounts: counts({ succeeded: 10, failed: 200, timedOut: 200, aborted: 1, total: 1000 }) });
     expect(p.items!.failed).toBe(401);
