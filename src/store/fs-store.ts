@@ -35,10 +35,11 @@ export class FsStore implements Store {
   }
 
   async getCapped(key: string, maxBytes: number): Promise<StoredObject | TooLarge | null> {
-    const info = await this.head(key);
-    if (!info) return null;
-    if (info.size > maxBytes) return { ...info, tooLarge: true };
-    return this.get(key);
+    // One read: head() reads the whole file for its ETag too, so head-then-get read it twice.
+    const obj = await this.get(key);
+    if (!obj) return null;
+    if (obj.size > maxBytes) return { key, etag: obj.etag, size: obj.size, lastModified: obj.lastModified, tooLarge: true };
+    return obj;
   }
 
   async head(key: string): Promise<ObjectInfo | null> {

@@ -1,26 +1,15 @@
 // bin/syndic.js in a checkout runs a bundle of src/ (scripts/cli-bundle.mjs) and never stale code:
 // a copy of the bin and the bundler over a tiny src/ is edited, extended and renamed between runs,
 // and run several times at once right after a change (each run sees a whole bundle or makes one).
-import { spawn } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readdir, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../helpers/run-cli.js';
+import { ROOT, runSyndic } from '../helpers/run-cli.js';
 
 let dir: string;
 
-function bin(): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(dir, 'bin/syndic.js')], { cwd: dir });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const bin = () => runSyndic([], {}, { root: dir });
 
 const cli = (body: string) => `import { word } from './word.js';\nexport async function main(): Promise<number> {\n  ${body}\n  return 0;\n}\n`;
 

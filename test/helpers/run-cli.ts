@@ -11,10 +11,14 @@ export interface CliRun {
   stderr: string;
 }
 
-/** `options.cwd`: the folder it runs in (default: the repository root, whose syndic.config.json applies). */
-export function runSyndic(args: string[], env: Record<string, string> = {}, options: { cwd?: string } = {}): Promise<CliRun> {
+/**
+ * `options.cwd`: the folder it runs in (default: the checkout, whose syndic.config.json applies).
+ * `options.root`: the checkout whose bin/syndic.js runs (default: this repository).
+ */
+export function runSyndic(args: string[], env: Record<string, string> = {}, options: { cwd?: string; root?: string } = {}): Promise<CliRun> {
+  const root = options.root ?? ROOT;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/syndic.js'), ...args], { cwd: options.cwd ?? ROOT, env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [path.join(root, 'bin/syndic.js'), ...args], { cwd: options.cwd ?? root, env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

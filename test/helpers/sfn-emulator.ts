@@ -17,6 +17,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { prng } from '../../bench/generate.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = { [k: string]: Json };
@@ -243,17 +244,6 @@ export interface SfnEmulator {
   stop(): Promise<void>;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function mapLimit<T>(items: readonly T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(
@@ -270,7 +260,7 @@ export async function startSfnEmulator(opts: EmulatorOptions): Promise<SfnEmulat
   const executions = new Map<string, Execution>();
   const mapRuns = new Map<string, MapRun>();
   const invocations: Invocation[] = [];
-  const rand = mulberry32(opts.seed ?? 1);
+  const rand = prng(opts.seed ?? 1);
   const scale = opts.retryDelayScale ?? 1;
   // DescribeMapRun answers not yet spent on starting a child (childPerPoll).
   let polls = 0;

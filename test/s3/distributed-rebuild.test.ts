@@ -13,10 +13,10 @@ import type { ListedItem } from '../../src/lambda/rebuild.js';
 import { recordKey } from '../../src/lambda/state.js';
 import { mapLimit } from '../../src/lambda/nodes.js';
 import { silentLogger } from '../../src/log.js';
-import { etagOf } from '../../src/store/etag.js';
 import type { Store } from '../../src/store/store.js';
 import { FsStore } from '../../src/store/fs-store.js';
 import { FaultStore } from '../helpers/fault-store.js';
+import { builtFiles } from './harness.js';
 import { ROOT, runSyndic } from '../helpers/run-cli.js';
 import { startS3Server, type TestS3Server } from '../helpers/s3-server.js';
 
@@ -107,16 +107,7 @@ describe('the distributed rebuild (Step Functions steps, in-process)', () => {
     });
     const built = await runSyndic(['build', '--content', content, '--out', out, '--feed-limit', '5']);
     expect(built.code, built.stderr).toBe(0);
-    const local = new Map<string, string>();
-    const walk = async (dir: string, rel: string): Promise<void> => {
-      for (const e of await readdir(dir, { withFileTypes: true })) {
-        if (e.isDirectory()) await walk(path.join(dir, e.name), `${rel}${e.name}/`);
-        // The local build's own bookkeeping (its incremental-build manifest) is not a published file.
-        else if (!(rel === '' && e.name.startsWith('.syndic-'))) local.set(`public/${rel}${e.name}`, etagOf(await readFile(path.join(dir, e.name))));
-      }
-    };
-    await walk(out, '');
-    expect(local).toEqual(distPublic);
+    expect(await builtFiles(out)).toEqual(distPublic);
 
     // The same steps in-process over the filesystem store (as a local rebuild runs them): each file
     // dated as the bucket dated its object, so the dateless articles get the same first-seen time.

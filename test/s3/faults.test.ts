@@ -15,6 +15,7 @@ import { FaultStore, InjectedFault, type FaultMode } from '../helpers/fault-stor
 import { startS3Server, type TestS3Server } from '../helpers/s3-server.js';
 import { article, bucketState, diffStates, lagging, s3Event, settingsFor } from './harness.js';
 import { rebuild } from '../../src/lambda/rebuild.js';
+import { prng } from '../../bench/generate.js';
 
 let s3: TestS3Server;
 beforeAll(async () => {
@@ -90,18 +91,6 @@ const invoke = (store: Store, bucket: string, key: string) =>
   handle(s3Event(bucket, [key]), { storeFor: () => store, settings, log: silentLogger, parallel: 1 });
 const reconcileWith = (store: Store, bucket: string) =>
   handle({ action: 'reconcile', bucket }, { storeFor: () => store, settings, log: silentLogger, parallel: 1, markerAgeMs: 0 });
-
-/** Deterministic PRNG (mulberry32) for the sampled double faults. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('an invocation killed at any request', () => {
   for (const [si, sc] of SCENARIOS.entries()) {

@@ -4,6 +4,7 @@ import { handle, type HandlerResult } from '../../src/lambda/handler.js';
 import { silentLogger, type Logger } from '../../src/log.js';
 import { rebuild } from '../../src/lambda/rebuild.js';
 import { encodeEventKey } from '../../src/lambda/s3-events.js';
+import { FsStore } from '../../src/store/fs-store.js';
 import type { Store } from '../../src/store/store.js';
 
 export const settingsFor = (over: Partial<Settings> = {}): Settings =>
@@ -35,6 +36,15 @@ export function runner(store: Store, bucket: string, settings: Settings, log: Lo
     /** The Lambda's `{ action: 'rebuild' }` event (with WebSub pings). */
     rebuildEvent: () => handle({ action: 'rebuild', bucket }, { storeFor: () => store, settings, log }),
   };
+}
+
+/**
+ * What `syndic build` wrote into a folder, keyed as the bucket keys it (`public/<path>` → MD5 ETag),
+ * in key order; the build's own bookkeeping (`.syndic-*` at the top) is not a published file.
+ */
+export async function builtFiles(out: string): Promise<Map<string, string>> {
+  const files = await new FsStore(out).list('');
+  return new Map(files.filter((o) => !o.key.startsWith('.syndic-')).map((o) => [`public/${o.key}`, o.etag]));
 }
 
 /** Every object under a prefix → its body as text. */

@@ -1,7 +1,7 @@
 // Core features through the S3 engine: permalink pages (`articlePagePathOf(entry)`), tag feeds and
 // `feed: false` articles; article assets (an image an article links relatively) copied and removed. After uploads, an edit whose new date moves the page, and a delete, the
 // incremental result equals a fresh rebuild (state and public/) and `buildSite` of the same articles.
-import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +19,7 @@ import { etagOf } from '../../src/store/etag.js';
 import type { Store } from '../../src/store/store.js';
 import { ROOT, runSyndic } from '../helpers/run-cli.js';
 import { startS3Server, type TestS3Server } from '../helpers/s3-server.js';
-import { bucketState, diffStates, lagging, runner, s3Event, settingsFor } from './harness.js';
+import { bucketState, builtFiles, diffStates, lagging, runner, s3Event, settingsFor } from './harness.js';
 
 let s3: TestS3Server;
 beforeAll(async () => {
@@ -167,15 +167,7 @@ describe('two articles whose permalinks name one page', () => {
     }
     const built = await runSyndic(['build', '--content', content, '--out', out, '--cache-dir', path.join(tmp, name, 'cache'), '--feed-limit', '3'], { SYNDIC_LOG_JSON: '' });
     expect(built.code, built.stderr).toBe(0);
-    const local = new Map<string, string>();
-    const walk = async (dir: string, rel: string): Promise<void> => {
-      for (const e of await readdir(dir, { withFileTypes: true })) {
-        if (e.isDirectory()) await walk(path.join(dir, e.name), `${rel}${e.name}/`);
-        else if (!(rel === '' && e.name.startsWith('.syndic-'))) local.set(`public/${rel}${e.name}`, etagOf(await readFile(path.join(dir, e.name))));
-      }
-    };
-    await walk(out, '');
-    return new Map([...local].sort());
+    return builtFiles(out);
   }
 
   it('the newer has it whatever the upload order, the other gets an error record naming both; a delete hands it over', { timeout: 300_000 }, async () => {
