@@ -129,28 +129,21 @@ export class S3Store implements Store {
     }
   }
 
-  async list(prefix: string): Promise<ObjectInfo[]> {
-    const out: ObjectInfo[] = [];
-    let token: string | undefined;
-    do {
-      const r = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }),
-      );
-      for (const o of r.Contents ?? []) {
-        if (o.Key === undefined) continue;
-        out.push({ key: o.Key, etag: o.ETag ?? '', size: o.Size ?? 0, lastModified: o.LastModified ?? new Date(0) });
-      }
-      token = r.IsTruncated ? r.NextContinuationToken : undefined;
-    } while (token);
-    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  list(prefix: string): Promise<ObjectInfo[]> {
+    return this.listing(prefix);
   }
 
-  async listDir(prefix: string): Promise<ObjectInfo[]> {
+  listDir(prefix: string): Promise<ObjectInfo[]> {
+    return this.listing(prefix, '/');
+  }
+
+  /** Every object under a prefix (only those directly in it with delimiter `/`), page after page, in key order. */
+  private async listing(prefix: string, delimiter?: string): Promise<ObjectInfo[]> {
     const out: ObjectInfo[] = [];
     let token: string | undefined;
     do {
       const r = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, Delimiter: '/', ...(token ? { ContinuationToken: token } : {}) }),
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ...(delimiter ? { Delimiter: delimiter } : {}), ...(token ? { ContinuationToken: token } : {}) }),
       );
       for (const o of r.Contents ?? []) {
         if (o.Key === undefined) continue;
