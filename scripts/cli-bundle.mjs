@@ -81,7 +81,9 @@ async function bundle(dir) {
   for (const name of readdirSync(CACHE)) {
     const p = path.join(CACHE, name);
     if (p === dir || !/^[0-9a-f]{16}(\..*\.tmp)?$/.test(name)) continue;
-    if (now - statSync(p).mtimeMs > KEEP_MS) rmSync(p, { recursive: true, force: true });
+    // Another run may rename or remove its temporary folder between the listing and this stat.
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (st && now - st.mtimeMs > KEEP_MS) rmSync(p, { recursive: true, force: true });
   }
 }
 
