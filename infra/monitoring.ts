@@ -1,5 +1,6 @@
-// Alarms for the ways publishing can fail silently: the function throwing, events that exhausted
-// their retries piling up in the dead-letter queue, and a rebuild execution failing or timing out.
+// Alarms for the ways publishing can fail silently: the publisher or the rebuild's reducer throwing,
+// events that exhausted their retries piling up in the dead-letter queue, and a rebuild execution
+// failing or timing out.
 // All notify one SNS topic.
 import { Aws, Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -14,6 +15,8 @@ import { Construct } from 'constructs';
 
 export interface MonitoringProps {
   fn: lambda.IFunction;
+  /** The rebuild's Reduce step: a failure the state machine retried away still deserves a look. */
+  reducer: lambda.IFunction;
   deadLetters: sqs.IQueue;
   rebuild: sfn.IStateMachine;
   alarmEmail?: string;
@@ -22,6 +25,7 @@ export interface MonitoringProps {
 export class Monitoring extends Construct {
   readonly topic: sns.Topic;
   readonly errorsAlarm: cloudwatch.Alarm;
+  readonly reducerErrorsAlarm: cloudwatch.Alarm;
   readonly deadLettersAlarm: cloudwatch.Alarm;
   readonly rebuildFailedAlarm: cloudwatch.Alarm;
   readonly rebuildTimedOutAlarm: cloudwatch.Alarm;
@@ -61,6 +65,11 @@ export class Monitoring extends Construct {
       'Syndic: the publisher function failed (it will retry; see its log group)',
       props.fn.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
     );
+    this.reducerErrorsAlarm = alarmOn(
+      'ReducerErrors',
+      "Syndic: the rebuild's reduce step failed (the state machine retries it; see the reducer's log group)",
+      props.reducer.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+    );
     this.deadLettersAlarm = alarmOn(
       'FailedEvents',
       'Syndic: bucket events failed after all retries; inspect the dead-letter queue, fix, re-upload or rebuild',
@@ -77,7 +86,7 @@ export class Monitoring extends Construct {
       props.rebuild.metricTimedOut({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
     );
 
-    for (const alarm of [this.errorsAlarm, this.deadLettersAlarm, this.rebuildFailedAlarm, this.rebuildTimedOutAlarm]) {
+    for (const alarm of [this.errorsAlarm, this.reducerErrorsAlarm, this.deadLettersAlarm, this.rebuildFailedAlarm, this.rebuildTimedOutAlarm]) {
       alarm.addAlarmAction(action);
       alarm.addOkAction(action);
     }

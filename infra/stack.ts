@@ -45,6 +45,7 @@ export class SyndicStack extends Stack {
     const { stateMachine } = this.workflow;
     this.monitoring = new Monitoring(this, 'Monitoring', {
       fn: this.publisher.fn,
+      reducer: this.publisher.reducer,
       deadLetters: this.publisher.deadLetters,
       rebuild: stateMachine,
       alarmEmail: infra.alarmEmail,

@@ -382,7 +382,7 @@ describe('reconcile schedule', () => {
 });
 
 describe('alarms', () => {
-  it('alarm on function errors, the dead-letter queue depth and failed or timed-out rebuilds, to an SNS topic', () => {
+  it('alarm on function errors (publisher and reducer), the dead-letter queue depth and failed or timed-out rebuilds, to an SNS topic', () => {
     const topic = { Ref: s.logicalId(s.stack.monitoring.topic) };
     const common = { Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching', AlarmActions: [topic], OKActions: [topic] };
     s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -390,6 +390,12 @@ describe('alarms', () => {
       Namespace: 'AWS/Lambda',
       MetricName: 'Errors',
       Dimensions: [{ Name: 'FunctionName', Value: { Ref: s.logicalId(s.stack.publisher.fn) } }],
+    });
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      ...common,
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: s.logicalId(s.stack.publisher.reducer) } }],
     });
     s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       ...common,
@@ -406,7 +412,7 @@ describe('alarms', () => {
         Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: s.logicalId(s.stack.workflow.stateMachine) } }],
       });
     }
-    expect(resources(s, 'AWS::CloudWatch::Alarm')).toHaveLength(4);
+    expect(resources(s, 'AWS::CloudWatch::Alarm')).toHaveLength(5);
     s.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
