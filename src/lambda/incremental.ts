@@ -54,6 +54,7 @@ import {
   type TreeState,
   type Versioned,
 } from './state.js';
+import { listRange } from './ranges.js';
 import { articleView, mergeCounts, treeSummaries } from './tree.js';
 import { byFeedOrder, claimOf, claimsKey, contenders, contendersVersion, pageLostError, registered, type Contenders, type PageClaims } from './claims.js';
 import {
@@ -134,6 +135,48 @@ async function ensureObject(store: Store, key: string, body: string | null): Pro
   return true;
 }
 
+/**
+ * The current ETag of each id's record (null: none): one LIST of their range for a batch of many
+ * (ranges.ts), else a HEAD each. Either answer is the record as it was after the call began.
+ */
+async function recordEtags(ctx: EngineCtx, ids: readonly string[]): Promise<(string | null)[]> {
+  const keys = ids.map(recordKey);
+  const listed = await listRange(ctx.store, keys);
+  if (!listed) return mapLimit(keys, ctx.parallel, (k) => headEtag(ctx.store, k));
+  return keys.map((k) => listed.get(k)!.find((o) => o.key === k)?.etag ?? null);
+}
+
+/** What step 1 of a batch of many ids read for all of them at once, in syncRecord's order: each record, then the keys of its id. */
+interface Prefetched {
+  cur: Versioned<ArticleRecord>;
+  /** Absent when the range of content keys was too long to list: syncRecord lists the id. */
+  listed?: ObjectInfo[];
+}
+
+/**
+ * Step 1's first reads for a batch of many ids: one LIST of their records' range says which exist
+ * (only those are read), then one LIST of their content keys' range (after every record read, as
+ * syncRecord reads the record before the keys). null for a small batch, a long range, or any
+ * error (syncRecord then reads per id).
+ */
+async function prefetchRecords(ctx: EngineCtx, states: readonly IdState[]): Promise<Map<string, Prefetched> | null> {
+  const { store } = ctx;
+  try {
+    const recs = await listRange(store, states.map((s) => recordKey(s.id)));
+    if (!recs) return null;
+    const out = new Map<string, Prefetched>();
+    await mapLimit(states, ctx.parallel, async (s) => {
+      const k = recordKey(s.id);
+      out.set(s.id, { cur: recs.get(k)!.some((o) => o.key === k) ? await readJson<ArticleRecord>(store, k) : { value: null, etag: null } });
+    });
+    const keys = await listRange(store, states.map((s) => `${CONTENT_PREFIX}${s.id}.`));
+    if (keys) for (const s of states) out.get(s.id)!.listed = keys.get(`${CONTENT_PREFIX}${s.id}.`)!.filter((o) => idOfKey(o.key) === s.id);
+    return out;
+  } catch {
+    return null;
+  }
+}
+
 /** The keys of one id as they are now (one LIST of `content/<id>.`). */
 async function keysOfId(store: Store, id: string): Promise<ObjectInfo[]> {
   return (await store.list(`${CONTENT_PREFIX}${id}.`)).filter((o) => idOfKey(o.key) === id);
@@ -210,9 +253,10 @@ export async function processBatch(store: Store, keys: readonly string[], settin
 
   // 1. Records: from the winning key of each id as it is now. Read the record, then the objects,
   //    then write conditionally: a writer that read an older object loses its write.
+  const pre = await prefetchRecords(ctx, [...ids.values()]);
   await mapLimit([...ids.values()], ctx.parallel, async (s) => {
     try {
-      await syncRecord(ctx, s, opts.alsoLeaving?.get(s.id) ?? []);
+      await syncRecord(ctx, s, opts.alsoLeaving?.get(s.id) ?? [], pre?.get(s.id));
     } catch (e) {
       failed.set(s.id, describe(e));
     }
@@ -352,11 +396,12 @@ export async function processBatch(store: Store, keys: readonly string[], settin
 }
 
 /** Step 1 for one id: its record made from its winning key now (or a tombstone). */
-async function syncRecord(ctx: EngineCtx, s: IdState, alsoLeaving: readonly Placement[]): Promise<void> {
+async function syncRecord(ctx: EngineCtx, s: IdState, alsoLeaving: readonly Placement[], pre?: Prefetched): Promise<void> {
   const { store, settings, log } = ctx;
-  await retryOnConflict(recordKey(s.id), async () => {
-    const cur = await readJson<ArticleRecord>(store, recordKey(s.id));
-    const listed = await keysOfId(store, s.id);
+  await retryOnConflict(recordKey(s.id), async (attempt) => {
+    // Attempt 0 of a batch of many: the record and then the keys as prefetchRecords read them (same order).
+    const cur = attempt === 0 && pre ? pre.cur : await readJson<ArticleRecord>(store, recordKey(s.id));
+    const listed = attempt === 0 && pre?.listed ? pre.listed : await keysOfId(store, s.id);
     const winner = rankKeys(listed)[0];
     let next: ArticleRecord | null;
     if (!winner) next = deletedRecord(s.id, cur.value);
@@ -413,7 +458,7 @@ async function syncPartitions(ctx: EngineCtx, states: IdState[], partitions: Map
     const read = await mapLimit(todo, ctx.parallel, ([k]) => readJson<Partition>(store, k));
     // The records must still be the ones we hold, after the partitions were read.
     const involved = [...new Set(todo.flatMap(([, w]) => w.ids))];
-    const heads = await mapLimit(involved, ctx.parallel, (s) => headEtag(store, recordKey(s.id)));
+    const heads = await recordEtags(ctx, involved.map((s) => s.id));
     const moved = involved.filter((s, i) => heads[i] !== s.etag);
     if (moved.length) {
       await mapLimit(moved, ctx.parallel, async (s) => {
@@ -633,7 +678,7 @@ async function syncPages(ctx: EngineCtx, states: IdState[], first: TreeState): P
       await writePage(ctx, s.id, s.rec, s.etag, summaries, attempt === 0 && s.changed);
       views.set(s.id, articleView(summaries, s.rec?.nodes ?? []));
     });
-    const heads = await mapLimit(todo, ctx.parallel, (s) => headEtag(store, recordKey(s.id)));
+    const heads = await recordEtags(ctx, todo.map((s) => s.id));
     const again = new Set<IdState>();
     await mapLimit(todo, ctx.parallel, async (s, i) => {
       if (heads[i] === s.etag) return;
