@@ -24,13 +24,13 @@ function commonPrefix(a: string, b: string): string {
 /**
  * Every object whose key starts with one of `prefixes`, by prefix, from a LIST of the range from
  * the first prefix to past the last (keys in between that match none are dropped). null when there
- * are fewer than RANGE_MIN prefixes or the range needs more than prefixes / RANGE_RATIO pages.
+ * are fewer than `min` prefixes or the range needs more than prefixes / RANGE_RATIO pages (at least one).
  * The answer for each prefix is what a LIST of that prefix alone would have said at some moment
  * during the call (S3 lists are strongly consistent).
  */
-export async function listRange(store: Store, prefixes: readonly string[]): Promise<Map<string, ObjectInfo[]> | null> {
+export async function listRange(store: Store, prefixes: readonly string[], min = RANGE_MIN): Promise<Map<string, ObjectInfo[]> | null> {
   const sorted = [...new Set(prefixes)].sort(compareKeys);
-  if (sorted.length < RANGE_MIN) return null;
+  if (sorted.length < Math.max(1, min)) return null;
   const first = sorted[0]!;
   const last = sorted[sorted.length - 1]!;
   const prefix = commonPrefix(first, last);
@@ -38,7 +38,7 @@ export async function listRange(store: Store, prefixes: readonly string[]): Prom
   const cps = [...first];
   let after = cps.slice(0, -1).join('');
   if (after.length < prefix.length) after = '';
-  const maxPages = Math.floor(sorted.length / RANGE_RATIO);
+  const maxPages = Math.max(1, Math.floor(sorted.length / RANGE_RATIO));
   const items: ObjectInfo[] = [];
   for (let pages = 0; ; pages++) {
     if (pages >= maxPages) return null;
