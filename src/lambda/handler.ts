@@ -24,6 +24,8 @@ export interface HandlerDeps {
   parallel?: number;
   /** Reconcile: only markers at least this old (default 15 minutes). */
   markerAgeMs?: number;
+  /** Ids from which a batch lists their range instead of asking per id (ranges.ts; tests lower it). */
+  rangeMin?: number;
 }
 
 export type RebuildEvent = { action: 'rebuild'; bucket?: string };
@@ -160,7 +162,7 @@ export async function handle(event: HandlerEvent | unknown, deps: HandlerDeps = 
   const outcomes = new Map<string, ArticleOutcome>();
   const changedFeeds = new Set<string>();
   for (const [bucket, keys] of byBucket) {
-    const res = await processBatch(storeFor(bucket), keys, settings, log, opt);
+    const res = await processBatch(storeFor(bucket), keys, settings, log, { ...opt, ...(deps.rangeMin ? { rangeMin: deps.rangeMin } : {}) });
     for (const o of res.outcomes) outcomes.set(`${bucket}\n${o.key}`, o);
     for (const f of res.effects.changedFeeds) changedFeeds.add(f);
   }

@@ -54,6 +54,7 @@ import {
   type TreeState,
   type Versioned,
 } from './state.js';
+import { listRange } from './ranges.js';
 import { articleView, mergeCounts, treeSummaries } from './tree.js';
 import { byFeedOrder, claimOf, claimsKey, contenders, contendersVersion, pageLostError, registered, type Contenders, type PageClaims } from './claims.js';
 import {
@@ -92,6 +93,8 @@ export interface BatchOptions {
   alsoLeaving?: ReadonlyMap<string, Placement[]>;
   /** An id for this invocation's intent marker (default: random). */
   invocation?: string;
+  /** Ids from which a batch lists their range instead of asking per id (ranges.ts; default RANGE_MIN). */
+  rangeMin?: number;
 }
 
 export interface BatchResult {
@@ -134,6 +137,48 @@ async function ensureObject(store: Store, key: string, body: string | null): Pro
   return true;
 }
 
+/**
+ * The current ETag of each id's record (null: none): one LIST of their range for a batch of many
+ * (ranges.ts), else a HEAD each. Either answer is the record as it was after the call began.
+ */
+async function recordEtags(ctx: EngineCtx, ids: readonly string[]): Promise<(string | null)[]> {
+  const keys = ids.map(recordKey);
+  const listed = await listRange(ctx.store, keys, ctx.rangeMin);
+  if (!listed) return mapLimit(keys, ctx.parallel, (k) => headEtag(ctx.store, k));
+  return keys.map((k) => listed.get(k)!.find((o) => o.key === k)?.etag ?? null);
+}
+
+/** What step 1 of a batch of many ids read for all of them at once, in syncRecord's order: each record, then the keys of its id. */
+interface Prefetched {
+  cur: Versioned<ArticleRecord>;
+  /** Absent when the range of content keys was too long to list: syncRecord lists the id. */
+  listed?: ObjectInfo[];
+}
+
+/**
+ * Step 1's first reads for a batch of many ids: one LIST of their records' range says which exist
+ * (only those are read), then one LIST of their content keys' range (after every record read, as
+ * syncRecord reads the record before the keys). null for a small batch, a long range, or any
+ * error (syncRecord then reads per id).
+ */
+async function prefetchRecords(ctx: EngineCtx, states: readonly IdState[]): Promise<Map<string, Prefetched> | null> {
+  const { store } = ctx;
+  try {
+    const recs = await listRange(store, states.map((s) => recordKey(s.id)), ctx.rangeMin);
+    if (!recs) return null;
+    const out = new Map<string, Prefetched>();
+    await mapLimit(states, ctx.parallel, async (s) => {
+      const k = recordKey(s.id);
+      out.set(s.id, { cur: recs.get(k)!.some((o) => o.key === k) ? await readJson<ArticleRecord>(store, k) : { value: null, etag: null } });
+    });
+    const keys = await listRange(store, states.map((s) => `${CONTENT_PREFIX}${s.id}.`), ctx.rangeMin);
+    if (keys) for (const s of states) out.get(s.id)!.listed = keys.get(`${CONTENT_PREFIX}${s.id}.`)!.filter((o) => idOfKey(o.key) === s.id);
+    return out;
+  } catch {
+    return null;
+  }
+}
+
 /** The keys of one id as they are now (one LIST of `content/<id>.`). */
 async function keysOfId(store: Store, id: string): Promise<ObjectInfo[]> {
   return (await store.list(`${CONTENT_PREFIX}${id}.`)).filter((o) => idOfKey(o.key) === id);
@@ -145,7 +190,7 @@ async function keysOfId(store: Store, id: string): Promise<ObjectInfo[]> {
  * that died at any request.
  */
 export async function processBatch(store: Store, keys: readonly string[], settings: Settings, log: Logger, opts: BatchOptions = {}): Promise<BatchResult> {
-  const ctx: EngineCtx = { store, settings, log, parallel: opts.parallel ?? PARALLEL, effects: newEffects() };
+  const ctx: EngineCtx = { store, settings, log, parallel: opts.parallel ?? PARALLEL, effects: newEffects(), ...(opts.rangeMin ? { rangeMin: opts.rangeMin } : {}) };
   const outcomes = new Map<string, ArticleOutcome>();
   const ids = new Map<string, IdState>();
   const failed = new Map<string, string>();
@@ -210,9 +255,10 @@ export async function processBatch(store: Store, keys: readonly string[], settin
 
   // 1. Records: from the winning key of each id as it is now. Read the record, then the objects,
   //    then write conditionally: a writer that read an older object loses its write.
+  const pre = await prefetchRecords(ctx, [...ids.values()]);
   await mapLimit([...ids.values()], ctx.parallel, async (s) => {
     try {
-      await syncRecord(ctx, s, opts.alsoLeaving?.get(s.id) ?? []);
+      await syncRecord(ctx, s, opts.alsoLeaving?.get(s.id) ?? [], pre?.get(s.id));
     } catch (e) {
       failed.set(s.id, describe(e));
     }
@@ -352,11 +398,12 @@ export async function processBatch(store: Store, keys: readonly string[], settin
 }
 
 /** Step 1 for one id: its record made from its winning key now (or a tombstone). */
-async function syncRecord(ctx: EngineCtx, s: IdState, alsoLeaving: readonly Placement[]): Promise<void> {
+async function syncRecord(ctx: EngineCtx, s: IdState, alsoLeaving: readonly Placement[], pre?: Prefetched): Promise<void> {
   const { store, settings, log } = ctx;
-  await retryOnConflict(recordKey(s.id), async () => {
-    const cur = await readJson<ArticleRecord>(store, recordKey(s.id));
-    const listed = await keysOfId(store, s.id);
+  await retryOnConflict(recordKey(s.id), async (attempt) => {
+    // Attempt 0 of a batch of many: the record and then the keys as prefetchRecords read them (same order).
+    const cur = attempt === 0 && pre ? pre.cur : await readJson<ArticleRecord>(store, recordKey(s.id));
+    const listed = attempt === 0 && pre?.listed ? pre.listed : await keysOfId(store, s.id);
     const winner = rankKeys(listed)[0];
     let next: ArticleRecord | null;
     if (!winner) next = deletedRecord(s.id, cur.value);
@@ -413,7 +460,7 @@ async function syncPartitions(ctx: EngineCtx, states: IdState[], partitions: Map
     const read = await mapLimit(todo, ctx.parallel, ([k]) => readJson<Partition>(store, k));
     // The records must still be the ones we hold, after the partitions were read.
     const involved = [...new Set(todo.flatMap(([, w]) => w.ids))];
-    const heads = await mapLimit(involved, ctx.parallel, (s) => headEtag(store, recordKey(s.id)));
+    const heads = await recordEtags(ctx, involved.map((s) => s.id));
     const moved = involved.filter((s, i) => heads[i] !== s.etag);
     if (moved.length) {
       await mapLimit(moved, ctx.parallel, async (s) => {
@@ -482,27 +529,53 @@ async function verifyPage(ctx: EngineCtx, id: string, summaries: readonly NodeSu
 
 /** `changed`: the record was just replaced by this invocation, so the page's bytes change: no need to look first. */
 async function writePage(ctx: EngineCtx, id: string, rec: ArticleRecord | null, etag: string | null, summaries: readonly NodeSummary[], changed = false, own = true): Promise<void> {
+  const settle = await writePageFiles(ctx, rec, summaries, changed, own);
+  await finishPage(ctx, id, rec, etag, summaries, settle, null);
+}
+
+/**
+ * The first half of writePage: the record's page files and asset copies. Returns whether the page's
+ * claims must be settled next (after each write of the page, which may have replaced a newer
+ * claimant's, or once for an article of the batch: its error record says whether it has its page).
+ */
+async function writePageFiles(ctx: EngineCtx, rec: ArticleRecord | null, summaries: readonly NodeSummary[], changed: boolean, own: boolean): Promise<boolean> {
+  const { store } = ctx;
+  const page = pageOf(rec);
+  if (!(rec?.status === 'published' && rec.entry)) return false;
+  let wrote = false;
+  for (const f of renderArticleFiles(rec.entry, summaries, ctx.settings)) {
+    const key = PUBLIC_PREFIX + f.path;
+    // A record this invocation replaced changes its page: written without looking first.
+    if (!(changed && f.path === page) && (await headEtag(store, key)) === etagOf(f.body)) continue;
+    await store.put(key, f.body, { contentType: f.contentType, cacheControl: f.cacheControl });
+    ctx.effects.written.add(key);
+    wrote = true;
+  }
+  await syncRecordAssets(store, rec, ctx.effects);
+  return wrote || (own && !pagesOf(ctx).has(page!));
+}
+
+/**
+ * The second half of writePage, after its files: the page's claims settled (when `settle`), then the
+ * pages earlier versions had deleted or handed over. `claimed`: the claims objects a batch listed
+ * after writing all its pages (null: HEAD the one needed).
+ */
+async function finishPage(
+  ctx: EngineCtx,
+  id: string,
+  rec: ArticleRecord | null,
+  etag: string | null,
+  summaries: readonly NodeSummary[],
+  settle: boolean,
+  claimed: ReadonlySet<string> | null,
+): Promise<void> {
   const { store } = ctx;
   // Where the record publishes its page (a permalink may have moved it), and where earlier versions did.
   const page = pageOf(rec);
   const gone = new Set([...(rec?.oldPages ?? []), ...(page ? [] : [articlePagePath(id)])]);
   if (page) gone.delete(page);
   const held = new Map([[id, { value: rec, etag }]]);
-  if (rec?.status === 'published' && rec.entry) {
-    let wrote = false;
-    for (const f of renderArticleFiles(rec.entry, summaries, ctx.settings)) {
-      const key = PUBLIC_PREFIX + f.path;
-      // A record this invocation replaced changes its page: written without looking first.
-      if (!(changed && f.path === page) && (await headEtag(store, key)) === etagOf(f.body)) continue;
-      await store.put(key, f.body, { contentType: f.contentType, cacheControl: f.cacheControl });
-      ctx.effects.written.add(key);
-      wrote = true;
-    }
-    await syncRecordAssets(store, rec, ctx.effects);
-    // After each write of the page (it may have replaced a newer claimant's), or once for an article
-    // of the batch (its error record says whether it has its page).
-    if (wrote || (own && !pagesOf(ctx).has(page!))) await settlePage(ctx, page!, rec, held, summaries);
-  }
+  if (settle && rec?.status === 'published' && rec.entry) await settlePage(ctx, page!, rec, held, summaries, claimed);
   await mapLimit([...gone], ctx.parallel, async (p) => {
     const key = PUBLIC_PREFIX + p;
     // A page another article claims too goes to it, not away (asset copies are never claimed).
@@ -523,9 +596,17 @@ async function writePage(ctx: EngineCtx, id: string, rec: ArticleRecord | null, 
  * After writing a record's page: if another article claims the page too (claims.ts) and is newer,
  * its page goes there instead. Its own default page with no claims object is the record's alone.
  */
-async function settlePage(ctx: EngineCtx, page: string, rec: ArticleRecord, held: Map<string, Versioned<ArticleRecord>>, summaries: readonly NodeSummary[]): Promise<void> {
+async function settlePage(
+  ctx: EngineCtx,
+  page: string,
+  rec: ArticleRecord,
+  held: Map<string, Versioned<ArticleRecord>>,
+  summaries: readonly NodeSummary[],
+  claimed: ReadonlySet<string> | null = null,
+): Promise<void> {
   const { store } = ctx;
-  if (page === articlePagePath(rec.id) && (await store.head(claimsKey(page))) === null) {
+  const unclaimed = async () => (claimed ? !claimed.has(claimsKey(page)) : (await store.head(claimsKey(page))) === null);
+  if (page === articlePagePath(rec.id) && (await unclaimed())) {
     pagesOf(ctx).set(page, { page, list: [claimOf(rec)], claims: null, etag: null, version: `null ${held.get(rec.id)?.etag ?? null}` });
     return;
   }
@@ -628,12 +709,18 @@ async function syncPages(ctx: EngineCtx, states: IdState[], first: TreeState): P
   await retryOnConflict('pages', async (attempt) => {
     if (attempt > 0) tree = (await readJson<TreeState>(store, TREE_KEY)).value ?? emptyTree();
     const summaries = treeSummaries(tree);
-    await mapLimit(todo, ctx.parallel, async (s) => {
-      // A redo looks first: the page may already be right.
-      await writePage(ctx, s.id, s.rec, s.etag, summaries, attempt === 0 && s.changed);
+    // A redo looks first: the page may already be right.
+    const settle = await mapLimit(todo, ctx.parallel, (s) => writePageFiles(ctx, s.rec, summaries, attempt === 0 && s.changed, true));
+    // After every page is written: which of their default pages have a claims object (one LIST for a
+    // batch of many, ranges.ts; else a HEAD each in settlePage).
+    const defaults = todo.filter((s, i) => settle[i] && pageOf(s.rec) === articlePagePath(s.id)).map((s) => claimsKey(articlePagePath(s.id)));
+    const listed = await listRange(store, defaults, ctx.rangeMin);
+    const claimed = listed ? new Set([...listed.values()].flat().map((o) => o.key)) : null;
+    await mapLimit(todo, ctx.parallel, async (s, i) => {
+      await finishPage(ctx, s.id, s.rec, s.etag, summaries, settle[i]!, claimed);
       views.set(s.id, articleView(summaries, s.rec?.nodes ?? []));
     });
-    const heads = await mapLimit(todo, ctx.parallel, (s) => headEtag(store, recordKey(s.id)));
+    const heads = await recordEtags(ctx, todo.map((s) => s.id));
     const again = new Set<IdState>();
     await mapLimit(todo, ctx.parallel, async (s, i) => {
       if (heads[i] === s.etag) return;

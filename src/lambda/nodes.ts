@@ -57,6 +57,8 @@ export interface EngineCtx {
   log: Logger;
   parallel: number;
   effects: Effects;
+  /** Ids from which a batch lists their range instead of asking per id (ranges.ts, RANGE_MIN). */
+  rangeMin?: number;
   /** Set once a conditional write of this invocation lost a race: others are folding the same nodes now. */
   contended?: boolean;
 }

@@ -115,6 +115,14 @@ export class FsStore implements Store {
     return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
+  /** As S3 pages a listing: up to 1,000 keys after `startAfter`, in UTF-8 byte order. */
+  async listPage(prefix: string, startAfter: string): Promise<{ items: ObjectInfo[]; truncated: boolean }> {
+    const utf8 = (k: string) => Buffer.from(k, 'utf8');
+    const after = utf8(startAfter);
+    const all = (await this.list(prefix)).filter((o) => Buffer.compare(utf8(o.key), after) > 0).sort((a, b) => Buffer.compare(utf8(a.key), utf8(b.key)));
+    return { items: all.slice(0, 1000), truncated: all.length > 1000 };
+  }
+
   async delete(key: string): Promise<void> {
     await rm(this.file(key), { force: true });
   }

@@ -137,6 +137,16 @@ export class S3Store implements Store {
     return this.listing(prefix, '/');
   }
 
+  async listPage(prefix: string, startAfter: string): Promise<{ items: ObjectInfo[]; truncated: boolean }> {
+    const r = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ...(startAfter ? { StartAfter: startAfter } : {}) }));
+    const items: ObjectInfo[] = [];
+    for (const o of r.Contents ?? []) {
+      if (o.Key === undefined) continue;
+      items.push({ key: o.Key, etag: o.ETag ?? '', size: o.Size ?? 0, lastModified: o.LastModified ?? new Date(0) });
+    }
+    return { items, truncated: !!r.IsTruncated };
+  }
+
   /** Every object under a prefix (only those directly in it with delimiter `/`), page after page, in key order. */
   private async listing(prefix: string, delimiter?: string): Promise<ObjectInfo[]> {
     const out: ObjectInfo[] = [];

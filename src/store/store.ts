@@ -50,6 +50,11 @@ export interface Store {
   list(prefix: string): Promise<ObjectInfo[]>;
   /** The objects directly under a folder prefix (ending in `/`), not in its subfolders (S3: Delimiter `/`). */
   listDir(prefix: string): Promise<ObjectInfo[]>;
+  /**
+   * One page (S3: one ListObjectsV2 request, at most 1,000 keys) of the objects whose keys start with
+   * `prefix` and come after `startAfter` in UTF-8 byte order, in that order; `truncated` when more follow.
+   */
+  listPage(prefix: string, startAfter: string): Promise<{ items: ObjectInfo[]; truncated: boolean }>;
   /** Deleting a missing object is not an error. */
   delete(key: string): Promise<void>;
   /** A short name for logs: the folder or `s3://bucket`. */

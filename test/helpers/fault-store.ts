@@ -130,6 +130,10 @@ export class FaultStore implements Store {
     return this.req('LIST', prefix, false, () => this.inner.listDir(prefix));
   }
 
+  listPage(prefix: string, startAfter: string): Promise<{ items: ObjectInfo[]; truncated: boolean }> {
+    return this.req('LIST', prefix, false, () => this.inner.listPage(prefix, startAfter));
+  }
+
   delete(key: string): Promise<void> {
     return this.req('DELETE', key, true, () => this.inner.delete(key));
   }

@@ -54,10 +54,11 @@ describe('convergence', () => {
         const pending: string[] = [];
         const deliver = async (keys: string[], concurrent: boolean, crash?: { at: number; landed: boolean } | null) => {
           const one = async (ks: string[], i: number) => {
-            if (!crash || i > 0) return run.event(...ks);
+            // rangeMin 2: an event of several keys reads its records, keys and guards by range (ranges.ts).
+            if (!crash || i > 0) return handle(s3Event(name, ks), { storeFor: () => store, settings, log: silentLogger, rangeMin: 2 });
             // The first delivery dies; its event is delivered again in the final pass.
             const dying = new FaultStore(store, { at: crash.at, mode: crash.landed ? 'answer-lost' : 'lost' });
-            await handle(s3Event(name, ks), { storeFor: () => dying, settings, log: silentLogger }).catch(() => {});
+            await handle(s3Event(name, ks), { storeFor: () => dying, settings, log: silentLogger, rangeMin: 2 }).catch(() => {});
           };
           if (concurrent) await Promise.all(keys.map((k, i) => one([k], i)));
           else if (keys.length) await one(keys, 0);

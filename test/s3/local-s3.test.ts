@@ -11,6 +11,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mapLimit } from '../../src/build/publish.js';
+import { listRange } from '../../src/lambda/ranges.js';
 import { startS3Server, type TestS3Server } from '../helpers/s3-server.js';
 import { ROOT } from '../helpers/run-cli.js';
 
@@ -181,6 +182,18 @@ describe('ListObjectsV2', () => {
     const small = await s3.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'content/a', MaxKeys: 30 }));
     expect(small.Contents?.map((o) => o.Key)).toEqual(byUtf8.filter((k) => k.startsWith('content/a')).slice(0, 30));
     expect(small.IsTruncated).toBe(true);
+
+    // listRange (src/lambda/ranges.ts) over listPage (StartAfter): what a LIST of each prefix alone says.
+    const alone = async (ps: string[]) => new Map(await Promise.all(ps.map(async (p) => [p, await store.list(p)] as const)));
+    const same = async (ps: string[]) => expect(await listRange(store, ps)).toEqual(await alone([...ps].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))));
+    const ids = (is: number[]) => is.map((i) => `content/${i % 7}/${String(i).padStart(5, '0')}.`);
+    await same(ids([0, 7, 14, 21, 28, 35, 42, 49, 700])); // one folder: one page
+    await same(ids([0, 1, 2, 3, 4, 5, 6, 2099, 1000, 1500, 333, 334])); // 2,200 keys, 3 pages for 12 prefixes
+    expect(await listRange(store, ids([0, 1, 2, 3, 4, 5, 6, 2099]))).toBeNull(); // 3 pages for 8: asks per prefix
+    expect(await listRange(store, ids([0, 7, 14]))).toBeNull(); // too few
+    expect(await listRange(store, ids([0, 7]), 2)).not.toBeNull();
+    await same([...Array.from({ length: 5 }, (_, i) => `content/\uFF21${i}`), ...Array.from({ length: 5 }, (_, i) => `content/😀${i}`), 'content/a.1', 'content/a/1']);
+    await same(['content/a.', 'content/a/', 'content/a', 'content/\uFF21', 'content/😀2', 'content/none', 'content/0/', 'content/6/02099.md', 'content/1/', 'content/3/00003', 'content/a.2', 'content/😀']);
   });
 });
 
