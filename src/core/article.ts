@@ -176,6 +176,9 @@ export function countCategoryNodes(paths: string[][]): number {
   return nodes.size;
 }
 
+// The closing `---` line, searched from the end of the opening line (lastIndex) without copying the text.
+const CLOSING = /\n---[ \t]*(?:\n|$)/g;
+
 export function parseArticle(input: ParseInput, settings: Settings, renderBody: (body: string) => string): ParseResult {
   const { file, bytes } = input;
   if (bytes.length > settings.maxArticleBytes)
@@ -189,7 +192,8 @@ export function parseArticle(input: ParseInput, settings: Settings, renderBody: 
     throw new ArticleError(file, `bytes are not valid UTF-8 (byte offset ${bad})`, lineOfOffset(bytes, bad));
   }
 
-  let text = decoded.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
+  let text = decoded.replace(/^\uFEFF/, '');
+  if (text.includes('\r')) text = text.replace(/\r\n?/g, '\n');
   // Scraped articles start with blank lines before the opening `---`; remember them for line numbers.
   const lead = /^(?:[ \t]*\n)*/.exec(text)![0];
   const leadLines = lead.split('\n').length - 1;
@@ -200,7 +204,8 @@ export function parseArticle(input: ParseInput, settings: Settings, renderBody: 
   const lang = opening[1]!.trim();
   if (lang !== '' && lang.toLowerCase() !== 'yaml')
     throw new ArticleError(file, `front matter language "${lang}" is not allowed; only YAML is read`, leadLines + 1);
-  if (!/\n---[ \t]*(?:\n|$)/.test(text.slice(opening[0].length - 1)))
+  CLOSING.lastIndex = opening[0].length - 1;
+  if (!CLOSING.test(text))
     throw new ArticleError(file, 'front matter is not closed by a line `---`', leadLines + 1);
 
   let parsed: { data: Record<string, unknown>; content: string };
