@@ -78,9 +78,10 @@ export function readableCut(html: string, from: number): number {
   return -1;
 }
 
-// Where summarize first looks for a cut: a summary needs a few hundred characters of text, which
-// the first few kilobytes of an article almost always hold.
-const FIRST_CUT = 4096;
+// Where summarize first looks for a cut, then 4 times further each time the text before it is too
+// short: a summary needs a few hundred characters of text, which the first kilobyte or two of most
+// articles hold (the extra reads add at most a third to reading the whole).
+const FIRST_CUT = 1024;
 
 /**
  * summaryText, cut to at least `need` characters when the whole text is longer: what truncate(…,
@@ -88,15 +89,14 @@ const FIRST_CUT = 4096;
  * gives enough text after the author lines (the lines, thus the text, are a prefix of the whole's).
  */
 function summaryTextAtLeast(cleanedHtml: string, need: number): string {
-  if (cleanedHtml.length > FIRST_CUT) {
-    const cut = readableCut(cleanedHtml, FIRST_CUT);
-    if (cut >= 0) {
-      const lines = summaryLines(cleanedHtml.slice(0, cut));
-      // With fewer lines than BYLINE_LEAD, a later line could still change which are author lines.
-      if (lines.length >= BYLINE_LEAD) {
-        const text = joinAfterBylines(lines);
-        if (text.length > need) return text;
-      }
+  for (let from = FIRST_CUT; from < cleanedHtml.length; from *= 4) {
+    const cut = readableCut(cleanedHtml, from);
+    if (cut < 0) break;
+    const lines = summaryLines(cleanedHtml.slice(0, cut));
+    // With fewer lines than BYLINE_LEAD, a later line could still change which are author lines.
+    if (lines.length >= BYLINE_LEAD) {
+      const text = joinAfterBylines(lines);
+      if (text.length > need) return text;
     }
   }
   return summaryText(cleanedHtml);
