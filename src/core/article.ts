@@ -1,5 +1,4 @@
 // Article bytes → Article, or an ArticleError naming the file, the line where known, and the reason.
-import matter from 'gray-matter';
 import yaml from 'js-yaml';
 import { dateFromPath, parseDate, type DateSource } from './dates.js';
 import { locate, PermalinkError, type Location } from './permalinks.js';
@@ -94,23 +93,37 @@ function lineOfOffset(b: Uint8Array, offset: number): number {
   return line;
 }
 
-// Every engine but YAML throws: `---js` front matter would otherwise be evaluated as code.
-const refuse = (lang: string) => () => {
-  throw new Error(`front matter in ${lang} is not allowed; use YAML`);
-};
-const MATTER_OPTIONS = {
-  language: 'yaml',
-  engines: {
-    // CORE_SCHEMA reads `date: 2022-04-02 20:47:38` as a string, so the site's time zone applies.
-    yaml: (s: string) => yaml.load(s, { schema: yaml.CORE_SCHEMA }) as object,
-    js: refuse('JavaScript'),
-    javascript: refuse('JavaScript'),
-    coffee: refuse('CoffeeScript'),
-    coffeescript: refuse('CoffeeScript'),
-    json: refuse('JSON'),
-    toml: refuse('TOML'),
-  },
-};
+// CORE_SCHEMA reads `date: 2022-04-02 20:47:38` as a string, so the site's time zone applies.
+const readYaml = (s: string): unknown => yaml.load(s, { schema: yaml.CORE_SCHEMA });
+
+/**
+ * Front matter and body, split as gray-matter 4.0.3 splits them (its index.js, parseMatter) with
+ * YAML as the only language, for text that starts with `---` (parseArticle refuses the rest first,
+ * and any language but YAML, so no `---js` front matter is ever evaluated). Without gray-matter's
+ * per-call work: a Buffer copy of the whole text, a cache lookup keyed by the whole text, its
+ * options merged three times. test/core/front-matter.test.ts compares the two.
+ */
+export function splitFrontMatter(text: string): { data: unknown; content: string } {
+  // `----…` opens no front matter.
+  if (text.charAt(3) === '-') return { data: {}, content: text };
+  let str = text.slice(3);
+  const len = str.length;
+  // The rest of the opening line names the language: YAML, or nothing (then YAML too).
+  const language = str.slice(0, str.search(/\r?\n/));
+  if (language.trim()) str = str.slice(language.length);
+  let closeIndex = str.indexOf('\n---');
+  if (closeIndex === -1) closeIndex = len;
+  const block = str.slice(0, closeIndex);
+  // A block that YAML reads as nothing (`...`) is no data: gray-matter's excerpt step sets {}.
+  const data = block.replace(/^\s*#[^\n]+/gm, '').trim() === '' ? {} : (readYaml(block) ?? {});
+  let content = '';
+  if (closeIndex !== len) {
+    content = str.slice(closeIndex + 4);
+    if (content[0] === '\r') content = content.slice(1);
+    if (content[0] === '\n') content = content.slice(1);
+  }
+  return { data, content };
+}
 
 function asString(v: unknown): string | undefined {
   if (typeof v === 'string') return v;
@@ -176,6 +189,9 @@ export function countCategoryNodes(paths: string[][]): number {
   return nodes.size;
 }
 
+// The closing `---` line, searched from the end of the opening line (lastIndex) without copying the text.
+const CLOSING = /\n---[ \t]*(?:\n|$)/g;
+
 export function parseArticle(input: ParseInput, settings: Settings, renderBody: (body: string) => string): ParseResult {
   const { file, bytes } = input;
   if (bytes.length > settings.maxArticleBytes)
@@ -189,7 +205,8 @@ export function parseArticle(input: ParseInput, settings: Settings, renderBody: 
     throw new ArticleError(file, `bytes are not valid UTF-8 (byte offset ${bad})`, lineOfOffset(bytes, bad));
   }
 
-  let text = decoded.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
+  let text = decoded.replace(/^\uFEFF/, '');
+  if (text.includes('\r')) text = text.replace(/\r\n?/g, '\n');
   // Scraped articles start with blank lines before the opening `---`; remember them for line numbers.
   const lead = /^(?:[ \t]*\n)*/.exec(text)![0];
   const leadLines = lead.split('\n').length - 1;
@@ -200,12 +217,13 @@ export function parseArticle(input: ParseInput, settings: Settings, renderBody: 
   const lang = opening[1]!.trim();
   if (lang !== '' && lang.toLowerCase() !== 'yaml')
     throw new ArticleError(file, `front matter language "${lang}" is not allowed; only YAML is read`, leadLines + 1);
-  if (!/\n---[ \t]*(?:\n|$)/.test(text.slice(opening[0].length - 1)))
+  CLOSING.lastIndex = opening[0].length - 1;
+  if (!CLOSING.test(text))
     throw new ArticleError(file, 'front matter is not closed by a line `---`', leadLines + 1);
 
   let parsed: { data: Record<string, unknown>; content: string };
   try {
-    parsed = matter(text, MATTER_OPTIONS) as unknown as typeof parsed;
+    parsed = splitFrontMatter(text) as typeof parsed;
   } catch (e) {
     const err = e as { mark?: { line?: number }; reason?: string; message?: string };
     // js-yaml counts from 0, starting at the rest of the opening `---` line (gray-matter keeps it).

@@ -25,7 +25,8 @@ export function dedentHtmlLines(body: string): string {
       }
       if (fence !== null) return line;
       const out = preDepth === 0 && /^[ \t]+</.test(line) ? line.trimStart() : line;
-      preDepth += (line.match(/<pre[\s>]/gi) ?? []).length - (line.match(/<\/pre\s*>/gi) ?? []).length;
+      // A line without `<` opens or closes no <pre>: skip the two scans (most lines are text).
+      if (line.includes('<')) preDepth += (line.match(/<pre[\s>]/gi) ?? []).length - (line.match(/<\/pre\s*>/gi) ?? []).length;
       if (preDepth < 0) preDepth = 0;
       return out;
     })
