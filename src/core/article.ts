@@ -1,4 +1,5 @@
 // Article bytes → Article, or an ArticleError naming the file, the line where known, and the reason.
+import matter from 'gray-matter';
 import yaml from 'js-yaml';
 import { dateFromPath, parseDate, type DateSource } from './dates.js';
 import { locate, PermalinkError, type Location } from './permalinks.js';
@@ -93,37 +94,23 @@ function lineOfOffset(b: Uint8Array, offset: number): number {
   return line;
 }
 
-// CORE_SCHEMA reads `date: 2022-04-02 20:47:38` as a string, so the site's time zone applies.
-const readYaml = (s: string): unknown => yaml.load(s, { schema: yaml.CORE_SCHEMA });
-
-/**
- * Front matter and body, split as gray-matter 4.0.3 splits them (its index.js, parseMatter) with
- * YAML as the only language, for text that starts with `---` (parseArticle refuses the rest first,
- * and any language but YAML, so no `---js` front matter is ever evaluated). Without gray-matter's
- * per-call work: a Buffer copy of the whole text, a cache lookup keyed by the whole text, its
- * options merged three times. test/core/front-matter.test.ts compares the two.
- */
-export function splitFrontMatter(text: string): { data: unknown; content: string } {
-  // `----…` opens no front matter.
-  if (text.charAt(3) === '-') return { data: {}, content: text };
-  let str = text.slice(3);
-  const len = str.length;
-  // The rest of the opening line names the language: YAML, or nothing (then YAML too).
-  const language = str.slice(0, str.search(/\r?\n/));
-  if (language.trim()) str = str.slice(language.length);
-  let closeIndex = str.indexOf('\n---');
-  if (closeIndex === -1) closeIndex = len;
-  const block = str.slice(0, closeIndex);
-  // A block that YAML reads as nothing (`...`) is no data: gray-matter's excerpt step sets {}.
-  const data = block.replace(/^\s*#[^\n]+/gm, '').trim() === '' ? {} : (readYaml(block) ?? {});
-  let content = '';
-  if (closeIndex !== len) {
-    content = str.slice(closeIndex + 4);
-    if (content[0] === '\r') content = content.slice(1);
-    if (content[0] === '\n') content = content.slice(1);
-  }
-  return { data, content };
-}
+// Every engine but YAML throws: `---js` front matter would otherwise be evaluated as code.
+const refuse = (lang: string) => () => {
+  throw new Error(`front matter in ${lang} is not allowed; use YAML`);
+};
+const MATTER_OPTIONS = {
+  language: 'yaml',
+  engines: {
+    // CORE_SCHEMA reads `date: 2022-04-02 20:47:38` as a string, so the site's time zone applies.
+    yaml: (s: string) => yaml.load(s, { schema: yaml.CORE_SCHEMA }) as object,
+    js: refuse('JavaScript'),
+    javascript: refuse('JavaScript'),
+    coffee: refuse('CoffeeScript'),
+    coffeescript: refuse('CoffeeScript'),
+    json: refuse('JSON'),
+    toml: refuse('TOML'),
+  },
+};
 
 function asString(v: unknown): string | undefined {
   if (typeof v === 'string') return v;
@@ -223,7 +210,7 @@ export function parseArticle(input: ParseInput, settings: Settings, renderBody: 
 
   let parsed: { data: Record<string, unknown>; content: string };
   try {
-    parsed = splitFrontMatter(text) as typeof parsed;
+    parsed = matter(text, MATTER_OPTIONS) as unknown as typeof parsed;
   } catch (e) {
     const err = e as { mark?: { line?: number }; reason?: string; message?: string };
     // js-yaml counts from 0, starting at the rest of the opening `---` line (gray-matter keeps it).
