@@ -28,6 +28,7 @@ import {
   codeFingerprint,
   entriesDir,
   entryName,
+  journalFile,
   loadFirstSeen,
   loadState,
   readEntry,
@@ -227,6 +228,9 @@ export class FolderBuilder {
   private readonly dirs = new Set<string>();
   private inline: typeof import('./article-task.js') | undefined;
   private unsaved = false;
+  private manifestUnsaved = false;
+  /** The state as the cache folder holds it (loaded, or last saved): a save appends what differs from it. */
+  private saved: BuildState | null = null;
   private listing: Listing | undefined;
   /** The folder of the entries feeds list (state.ts), or null without a cache. */
   private readonly entries: string | null;
@@ -269,8 +273,12 @@ export class FolderBuilder {
   }
 
   /**
-   * Writes the output's manifest and the cache state of the last build, then removes the temporary
+   * Writes the cache state of the last build, then the output's manifest, then removes the temporary
    * folder. build() does it unless told not to (a watch session reloads pages first).
+   * The state goes first: a crash between the two leaves a new state with the old manifest, and every
+   * output file the state vouches for is checked against the manifest's size and mtime, so what the
+   * crashed build wrote is not trusted. The other way round (an old state, a new manifest) could keep
+   * files that the old state's digests no longer describe.
    */
   persist(): void {
     if (!this.unsaved || !this.manifest || !this.state) {
@@ -278,24 +286,37 @@ export class FolderBuilder {
       return;
     }
     const { outDir } = this.opts;
-    try {
-      mkdirSync(path.join(outDir, TMP_DIR), { recursive: true });
-      writeManifest(outDir, this.manifest, this.dirs);
-    } catch (e) {
-      throw new IoError(`cannot write the manifest (${errno(e)}), ${outDir}, check the output folder's permissions and free space`);
-    }
-    if (this.opts.cacheDir) {
+    if (this.opts.cacheDir && this.state !== this.saved) {
+      const file = stateFile(this.opts.cacheDir, outDir);
       try {
         if (this.entries && (this.entryWrites.size || this.entryRemovals.length)) updateEntries(this.entries, this.entryWrites, this.entryRemovals);
-        saveState(stateFile(this.opts.cacheDir, outDir), this.state);
+        saveState(file, this.state, this.saved);
+        this.saved = this.state;
       } catch {
-        // The cache is an optimisation: a build that cannot save it is still a good build.
+        // The cache is an optimisation: a build that cannot save it is still a good build. The old
+        // state must not outlive the manifest written below, though: the next build is a cold one.
+        this.saved = null;
+        try {
+          rmSync(file, { force: true });
+          rmSync(journalFile(file), { force: true });
+        } catch {
+          // nothing more to do
+        }
+      }
+    }
+    if (this.manifestUnsaved) {
+      try {
+        mkdirSync(path.join(outDir, TMP_DIR), { recursive: true });
+        writeManifest(outDir, this.manifest, this.dirs);
+      } catch (e) {
+        throw new IoError(`cannot write the manifest (${errno(e)}), ${outDir}, check the output folder's permissions and free space`);
       }
     }
     this.entryWrites = new Map();
     this.entryRemovals = [];
     rmSync(path.join(outDir, TMP_DIR), { recursive: true, force: true });
     this.unsaved = false;
+    this.manifestUnsaved = false;
   }
 
   /**
@@ -312,7 +333,7 @@ export class FolderBuilder {
     this.listing = listing;
 
     const file = this.opts.cacheDir ? stateFile(this.opts.cacheDir, outDir) : null;
-    if (this.state === undefined) this.state = file ? loadState(file, this.key, contentDir, articleIdFromPath) : null;
+    if (this.state === undefined) this.saved = this.state = file ? loadState(file, this.key, contentDir, articleIdFromPath) : null;
     const old = this.state;
     if (this.firstSeen === undefined) this.firstSeen = !old && file ? loadFirstSeen(file, contentDir) : new Map();
     const firstSeenOf = (rel: string): number | undefined => old?.articles[rel]?.firstSeen ?? this.firstSeen!.get(rel);
@@ -681,7 +702,8 @@ export class FolderBuilder {
     this.manifest = next;
     if (stateChanged)
       this.state = { format: 3, key: this.key, contentDir, articles: Object.fromEntries(records), nodes: nodeStates, ...(siteState ? { site: siteState } : {}), ...(tops ? { tops } : {}) };
-    this.unsaved = manifestChanged || stateChanged;
+    this.manifestUnsaved ||= manifestChanged;
+    this.unsaved = this.manifestUnsaved || stateChanged || this.state !== this.saved;
     if (options.persist !== false) this.persist();
     // Keep the entries that nodes list now, for the next build of a watch session.
     this.kept = new Map();
