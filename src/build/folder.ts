@@ -7,7 +7,7 @@
 //   it is among some node's newest (streamed top-k), so memory does not grow with the archive;
 // - safe: it writes only below the output folder, through a temporary folder and a rename, and
 //   deletes only files its manifest says an earlier build wrote there (files.ts).
-import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 // Only light modules are imported up front: the parser, cleaner and renderers are loaded when a
@@ -96,20 +96,24 @@ interface Listing {
 /** Every article and asset file under the content folder (hidden files and folders skipped), in path order. */
 function listContent(contentDir: string, exclude: readonly string[]): Listing {
   const out: Listing = { articles: [], assets: new Map() };
+  // One lstat per entry tells a file from a folder (a symbolic link is neither, as with readdir's types),
+  // so names are listed without their types; paths are joined by hand (path.join normalises, at
+  // 10,000 files that shows). Folders in the walk are never hidden or empty, so an article's id is
+  // its folder's prefix and the id of its own name.
   const walk = (dir: string, prefix: string) => {
-    for (const ent of readdirSync(dir, { withFileTypes: true })) {
-      if (ent.name.startsWith('.')) continue;
-      const rel = prefix + ent.name;
+    for (const name of readdirSync(dir)) {
+      if (name.startsWith('.')) continue;
+      const abs = dir.endsWith(path.sep) ? dir + name : dir + path.sep + name;
+      const st = lstatSync(abs, { throwIfNoEntry: false });
+      if (!st) continue;
+      const rel = prefix + name;
       // The output (and cache) folder may sit inside the content folder (`--content .`): never read back.
-      if (ent.isDirectory()) {
-        if (!exclude.includes(path.join(dir, ent.name))) walk(path.join(dir, ent.name), rel + '/');
-      } else if (ent.isFile()) {
-        const id = articleIdFromPath(rel);
-        if (id === null && !isAssetPath(rel)) continue;
-        const st = statSync(path.join(dir, ent.name), { throwIfNoEntry: false });
-        if (!st) continue;
-        if (id !== null) out.articles.push({ rel, id, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
-        else out.assets.set(rel, { size: st.size, mtimeMs: st.mtimeMs });
+      if (st.isDirectory()) {
+        if (!exclude.includes(abs)) walk(abs, rel + '/');
+      } else if (st.isFile()) {
+        const own = articleIdFromPath(name);
+        if (own !== null) out.articles.push({ rel, id: prefix + own, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
+        else if (isAssetPath(rel)) out.assets.set(rel, { size: st.size, mtimeMs: st.mtimeMs });
       }
     }
   };
@@ -333,7 +337,11 @@ export class FolderBuilder {
     this.listing = listing;
 
     const file = this.opts.cacheDir ? stateFile(this.opts.cacheDir, outDir) : null;
-    if (this.state === undefined) this.saved = this.state = file ? loadState(file, this.key, contentDir, articleIdFromPath) : null;
+    if (this.state === undefined) {
+      // The listing knows the id of every article there is (the others' ids are worked out).
+      const ids = new Map(listing.articles.map((a) => [a.rel, a.id]));
+      this.saved = this.state = file ? loadState(file, this.key, contentDir, (rel) => ids.get(rel) ?? articleIdFromPath(rel)) : null;
+    }
     const old = this.state;
     if (this.firstSeen === undefined) this.firstSeen = !old && file ? loadFirstSeen(file, contentDir) : new Map();
     const firstSeenOf = (rel: string): number | undefined => old?.articles[rel]?.firstSeen ?? this.firstSeen!.get(rel);

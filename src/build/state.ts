@@ -243,27 +243,54 @@ export function loadState(file: string, key: string, contentDir: string, idOf: (
   const s = read?.saved;
   if (!s || s.key !== key || s.contentDir !== contentDir || !s.nodes) return null;
   const articles: Record<string, ArticleRecord> = {};
-  for (const rel in s.articles) {
-    const [size, mtimeMs, ino, readAt, hash, kind, firstSeen, more = {}] = s.articles[rel]!;
+  const none: string[] = [];
+  const kinds = s.articles;
+  for (const rel in kinds) {
+    const t = kinds[rel]!;
     const id = idOf(rel);
     if (id === null) continue;
-    const r: ArticleRecord = { id, size, mtimeMs, ino, readAt, hash, kind: KIND_OF[kind], warnings: more.w ?? [], firstSeen };
-    if (more.f) r.dateSource = more.f;
-    if (more.e) r.error = more.e;
+    const more = t[7];
+    const kind = t[5];
+    const hash = t[4];
+    const firstSeen = t[6];
+    // Every record made with the same fields in the same order (one object shape for the loops over 10,000 of them).
+    const r: ArticleRecord = {
+      id,
+      size: t[0],
+      mtimeMs: t[1],
+      ino: t[2],
+      readAt: t[3],
+      hash,
+      kind: KIND_OF[kind],
+      warnings: more?.w ?? none,
+      firstSeen,
+      dateSource: more?.f,
+      error: more?.e,
+      date: undefined,
+      categories: undefined,
+      tags: undefined,
+      tagFeeds: undefined,
+      unlisted: undefined,
+      page: undefined,
+      digest: undefined,
+      pageDigest: undefined,
+      assets: undefined,
+    };
     if (kind === 'e') {
-      r.date = more.d;
-      r.categories = s.categories[more.c ?? -1] ?? [];
-      if (more.t) {
+      r.date = more?.d;
+      r.categories = s.categories[more?.c ?? -1] ?? [];
+      if (more?.t) {
         r.tags = more.t;
         r.tagFeeds = true;
       }
-      if (more.u) r.unlisted = true;
-      if (more.p) r.page = more.p;
-      r.digest = entryDigestOf(hash, r.dateSource, firstSeen);
-      if (more.s) r.pageDigest = `${r.digest}:${more.s}`;
-      r.assets = more.a ?? [];
+      if (more?.u) r.unlisted = true;
+      if (more?.p) r.page = more.p;
+      const digest = more?.f === 'first-seen' ? `${hash}@${firstSeen}` : hash;
+      r.digest = digest;
+      if (more?.s) r.pageDigest = `${digest}:${more.s}`;
+      r.assets = more?.a ?? [];
     }
-    articles[rel] = r;
+    articles[rel] = r as ArticleRecord;
   }
   const state: BuildState = { format: 3, key: s.key, contentDir: s.contentDir, articles, nodes: s.nodes, ...(s.site ? { site: s.site } : {}), ...(s.tops ? { tops: s.tops } : {}) };
   if (read.disk) onDisk.set(state, read.disk);
