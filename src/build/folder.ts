@@ -401,21 +401,32 @@ export class FolderBuilder {
     const itemOrder = (a: Item, b: Item) => compare!(a.rec as { date: string; id: string }, b.rec as { date: string; id: string });
     const k = settings.feedLimit;
     const nodes = new Map<string, NodeAcc>([[nodeKey([]), { path: [], count: 0, top: [] }]]);
-    // Articles share a few category lists: their nodes and keys are worked out once per list.
-    const nodesByCategories = new Map<string, [NodePath, string][]>();
+    // Articles share a few category lists: their nodes are worked out once per list, and each list
+    // keeps its nodes' accumulators, so offering a record looks up no node by key;
+    // its Item is made only if it enters some top (of 10,000 records, a few hundred do).
+    const accsByInput = new Map<string, NodeAcc[]>();
     const offer = (rel: string, rec: ArticleRecord, entry?: Entry) => {
       if (rec.kind !== 'entry') return;
-      const kept = this.kept.get(rel);
-      const item: Item = { rel, rec, entry: entry ?? (kept && kept.digest === rec.digest ? kept.entry : undefined), refs: 0 };
-      const catsKey = inputKeyOf(rec);
-      let its = nodesByCategories.get(catsKey);
-      if (!its) nodesByCategories.set(catsKey, (its = entryNodes(nodeInput(rec)).map((p) => [p, nodeKey(p)])));
-      for (const [p, key] of its) {
-        let n = nodes.get(key);
-        if (!n) nodes.set(key, (n = { path: p, count: 0, top: [] }));
+      const inputKey = inputKeyOf(rec);
+      let accs = accsByInput.get(inputKey);
+      if (!accs) {
+        accs = entryNodes(nodeInput(rec)).map((p) => {
+          const key = nodeKey(p);
+          let n = nodes.get(key);
+          if (!n) nodes.set(key, (n = { path: p, count: 0, top: [] }));
+          return n;
+        });
+        accsByInput.set(inputKey, accs);
+      }
+      let item: Item | undefined;
+      for (const n of accs) {
         n.count++;
         const top = n.top;
-        if (top.length === k && itemOrder(item, top[k - 1]!) >= 0) continue;
+        if (top.length === k && compare!(rec as { date: string; id: string }, top[k - 1]!.rec as { date: string; id: string }) >= 0) continue;
+        if (!item) {
+          const kept = this.kept.get(rel);
+          item = { rel, rec, entry: entry ?? (kept && kept.digest === rec.digest ? kept.entry : undefined), refs: 0 };
+        }
         let i = top.length;
         while (i > 0 && itemOrder(item, top[i - 1]!) < 0) i--;
         top.splice(i, 0, item);
@@ -493,7 +504,9 @@ export class FolderBuilder {
     // The workers' memory goes back before the feeds are rendered (a single build needs them no more).
     if (!this.opts.keepWorkers) await this.close();
 
-    const entryRels = [...records.keys()].filter((rel) => records.get(rel)!.kind === 'entry').sort(byRel);
+    // In path order: the listing's (sorted), which holds every record's file.
+    const entryRels: string[] = [];
+    for (const a of listing.articles) if (records.get(a.rel)?.kind === 'entry') entryRels.push(a.rel);
     let nodeStates: BuildState['nodes'] = {};
     let siteState: BuildState['site'];
 
@@ -717,20 +730,42 @@ export class FolderBuilder {
     this.kept = new Map();
     for (const n of nodes.values()) for (const i of n.top) if (i.entry) this.kept.set(i.rel, { digest: i.rec.digest!, entry: i.entry });
 
-    const sortedRecs = [...records.entries()].sort(([a], [b]) => byRel(a, b));
-    const { ArticleError } = sortedRecs.some(([, r]) => r.kind === 'rejected') ? await import('../core/article.js') : { ArticleError: undefined };
-    const rejectedOf = (recs: typeof sortedRecs) => recs.filter(([, r]) => r.kind === 'rejected').map(([rel, r]) => new ArticleError!(rel, r.error!.reason, r.error!.line));
-    const freshRecs = sortedRecs.filter(([rel, r]) => parsedNow.has(rel) || (r.kind === 'rejected' && !r.hash && !old?.articles[rel]));
+    // One pass over the records in path order (the listing's; every record is of a listed file),
+    // plain loops: flatMap and filter chains over 10,000 records showed in a profile.
+    const drafts: string[] = [];
+    const warnings: string[] = [];
+    const dateless: FolderBuildResult['dateless'] = [];
+    const rejectedRecs: [string, ArticleRecord][] = [];
+    const freshWarnings: string[] = [];
+    const freshRejected: [string, ArticleRecord][] = [];
+    let fromCache = 0;
+    for (const a of listing.articles) {
+      const r = records.get(a.rel);
+      if (r === undefined) continue;
+      const rel = a.rel;
+      const fresh = parsedNow.has(rel);
+      if (!fresh) fromCache++;
+      if (r.kind === 'draft') drafts.push(rel);
+      if (r.warnings.length) warnings.push(...r.warnings);
+      if (r.dateSource && r.kind !== 'rejected') dateless.push({ file: rel, source: r.dateSource });
+      if (r.kind === 'rejected') rejectedRecs.push([rel, r]);
+      if (fresh || (r.kind === 'rejected' && !r.hash && !old?.articles[rel])) {
+        if (r.warnings.length) freshWarnings.push(...r.warnings);
+        if (r.kind === 'rejected') freshRejected.push([rel, r]);
+      }
+    }
+    const { ArticleError } = rejectedRecs.length ? await import('../core/article.js') : { ArticleError: undefined };
+    const rejectedOf = (recs: [string, ArticleRecord][]) => recs.map(([rel, r]) => new ArticleError!(rel, r.error!.reason, r.error!.line));
     return {
-      fresh: { warnings: [...freshRecs.flatMap(([, r]) => r.warnings), ...assetWarnings], rejected: rejectedOf(freshRecs) },
+      fresh: { warnings: [...freshWarnings, ...assetWarnings], rejected: rejectedOf(freshRejected) },
       articles: listing.articles.length,
       published: entryRels.length,
-      drafts: sortedRecs.filter(([, r]) => r.kind === 'draft').map(([rel]) => rel),
-      rejected: rejectedOf(sortedRecs),
-      warnings: [...sortedRecs.flatMap(([, r]) => r.warnings), ...assetWarnings],
-      dateless: sortedRecs.flatMap(([rel, r]) => (r.dateSource && r.kind !== 'rejected' ? [{ file: rel, source: r.dateSource }] : [])),
+      drafts,
+      rejected: rejectedOf(rejectedRecs),
+      warnings: [...warnings, ...assetWarnings],
+      dateless,
       processed: parsedAny.size,
-      fromCache: [...records.keys()].filter((rel) => !parsedNow.has(rel)).length,
+      fromCache,
       written: written.sort(byRel),
       unchanged,
       deleted: deleted.sort(byRel),
