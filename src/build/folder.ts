@@ -518,7 +518,16 @@ export class FolderBuilder {
     };
     const pageOf = (rec: ArticleRecord) => rec.page ?? articlePagePath(rec.id);
     // Two articles whose permalinks name one page: a page contested in this build is redone below.
-    const lastFiles = old?.site && !contested.size ? [...Object.values(old.nodes).flatMap((n) => n.files), ...old.site.files, ...entryRels.map((rel) => pageOf(records.get(rel)!))] : [];
+    // (Listed only when the records are the last build's: after a change they are not needed.)
+    const lastFilesOf = (): string[] => {
+      if (!old?.site || contested.size) return [];
+      const files: string[] = [];
+      for (const key in old.nodes) files.push(...old.nodes[key]!.files);
+      files.push(...old.site.files);
+      for (const rel of entryRels) files.push(pageOf(records.get(rel)!));
+      return files;
+    };
+    let lastFiles: string[] = [];
     const sameRecords = () => {
       for (const [rel, r] of records) {
         const o = old!.articles[rel];
@@ -531,7 +540,7 @@ export class FolderBuilder {
       !contested.size &&
       records.size === Object.keys(old.articles).length &&
       sameRecords() &&
-      lastFiles.every((f) => next.has(f) || intact.has(f));
+      (lastFiles = lastFilesOf()).every((f) => next.has(f) || intact.has(f));
     if (nothingChanged) {
       for (const f of lastFiles) if (!next.has(f)) keep(f);
       nodeStates = old!.nodes;

@@ -74,6 +74,34 @@ const here = path.dirname(fileURLToPath(import.meta.url));
  * (the pure core and this engine): a changed template invalidates the cache even without a release.
  */
 export function codeFingerprint(): string {
+  // A checkout's bundle (scripts/cli-bundle.mjs: node_modules/.cache/syndic/<stamp>/) never changes
+  // once made (other sources make another folder): its fingerprint is worked out once and kept in
+  // it, which spares every build reading and hashing its 1.5 MB of chunks.
+  const kept = BUNDLE_DIR.test(here) ? path.join(here, 'fingerprint.txt') : null;
+  if (kept) {
+    try {
+      const f = readFileSync(kept, 'utf8');
+      if (/^[0-9a-f]{40}$/.test(f)) return f;
+    } catch {
+      // not worked out yet
+    }
+  }
+  const fingerprint = computeFingerprint();
+  if (kept) {
+    try {
+      const tmp = `${kept}.${process.pid}.tmp`;
+      writeFileSync(tmp, fingerprint);
+      renameSync(tmp, kept);
+    } catch {
+      // a read-only folder: worked out again next time
+    }
+  }
+  return fingerprint;
+}
+
+const BUNDLE_DIR = /[\\/]node_modules[\\/]\.cache[\\/]syndic[\\/][0-9a-f]{16}$/;
+
+function computeFingerprint(): string {
   const parts: string[] = [];
   const pkg = ownPackage();
   parts.push(`syndic@${pkg?.version ?? 'unknown'}`, JSON.stringify(pkg?.dependencies ?? {}));
