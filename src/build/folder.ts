@@ -344,7 +344,7 @@ export class FolderBuilder {
     }
     const old = this.state;
     if (this.firstSeen === undefined) this.firstSeen = !old && file ? loadFirstSeen(file, contentDir) : new Map();
-    const firstSeenOf = (rel: string): number | undefined => old?.articles[rel]?.firstSeen ?? this.firstSeen!.get(rel);
+    const firstSeenOf = (rel: string): number | undefined => old?.articles.get(rel)?.firstSeen ?? this.firstSeen!.get(rel);
     let manifestFound = true;
     if (!this.manifest) {
       const m = readManifest(outDir);
@@ -367,13 +367,13 @@ export class FolderBuilder {
     const records = new Map<string, ArticleRecord>();
     const tasks: ArticleTask[] = [];
     for (const a of listing.articles) {
-      const base = { id: a.id, size: a.size, mtimeMs: a.mtimeMs, ino: a.ino };
       if (a.size > settings.maxArticleBytes) {
         const reason = oversizeReason(a.size, settings.maxArticleBytes);
+        const base = { id: a.id, size: a.size, mtimeMs: a.mtimeMs, ino: a.ino };
         records.set(a.rel, { ...base, readAt: 0, hash: '', firstSeen: firstSeenOf(a.rel) ?? Math.round(a.mtimeMs), kind: 'rejected', warnings: [], error: { reason } });
         continue;
       }
-      const r = old?.articles[a.rel];
+      const r = old?.articles.get(a.rel);
       if (r && r.hash && r.id === a.id && r.size === a.size && r.mtimeMs === a.mtimeMs && r.ino === a.ino && a.mtimeMs < r.readAt - RACY_MS) {
         records.set(a.rel, r);
         continue;
@@ -492,7 +492,7 @@ export class FolderBuilder {
       pageResult(r);
       if (r.gone) return;
       let rec: ArticleRecord;
-      if (r.same) rec = { ...old!.articles[r.rel]!, ...r.stat, readAt: r.stat.readAt };
+      if (r.same) rec = { ...old!.articles.get(r.rel)!, ...r.stat, readAt: r.stat.readAt };
       else {
         parsedNow.add(r.rel);
         parsedAny.add(r.rel);
@@ -530,7 +530,7 @@ export class FolderBuilder {
     let lastFiles: string[] = [];
     const sameRecords = () => {
       for (const [rel, r] of records) {
-        const o = old!.articles[rel];
+        const o = old!.articles.get(rel);
         if (o === undefined || o.kind !== r.kind || o.digest !== r.digest || o.pageDigest !== r.pageDigest) return false;
       }
       return true;
@@ -538,7 +538,7 @@ export class FolderBuilder {
     const nothingChanged =
       old?.site !== undefined &&
       !contested.size &&
-      records.size === Object.keys(old.articles).length &&
+      records.size === old.articles.size &&
       sameRecords() &&
       (lastFiles = lastFilesOf()).every((f) => next.has(f) || intact.has(f));
     if (nothingChanged) {
@@ -727,11 +727,11 @@ export class FolderBuilder {
     // An unchanged rebuild writes nothing at all, not even the manifest or the cache.
     let manifestChanged = !manifestFound || next.size !== prevFiles.size;
     if (!manifestChanged) for (const [f, rec] of next) if (prevFiles.get(f) !== rec) manifestChanged = true;
-    let stateChanged = !old || records.size !== Object.keys(old.articles).length || nodeStates !== old.nodes || siteState !== old.site || tops !== old.tops;
-    if (!stateChanged) for (const [rel, r] of records) if (old!.articles[rel] !== r) stateChanged = true;
+    let stateChanged = !old || records.size !== old.articles.size || nodeStates !== old.nodes || siteState !== old.site || tops !== old.tops;
+    if (!stateChanged) for (const [rel, r] of records) if (old!.articles.get(rel) !== r) stateChanged = true;
     this.manifest = next;
     if (stateChanged)
-      this.state = { format: 3, key: this.key, contentDir, articles: Object.fromEntries(records), nodes: nodeStates, ...(siteState ? { site: siteState } : {}), ...(tops ? { tops } : {}) };
+      this.state = { format: 3, key: this.key, contentDir, articles: records, nodes: nodeStates, ...(siteState ? { site: siteState } : {}), ...(tops ? { tops } : {}) };
     this.manifestUnsaved ||= manifestChanged;
     this.unsaved = this.manifestUnsaved || stateChanged || this.state !== this.saved;
     if (options.persist !== false) this.persist();
@@ -758,7 +758,7 @@ export class FolderBuilder {
       if (r.warnings.length) warnings.push(...r.warnings);
       if (r.dateSource && r.kind !== 'rejected') dateless.push({ file: rel, source: r.dateSource });
       if (r.kind === 'rejected') rejectedRecs.push([rel, r]);
-      if (fresh || (r.kind === 'rejected' && !r.hash && !old?.articles[rel])) {
+      if (fresh || (r.kind === 'rejected' && !r.hash && !old?.articles.has(rel))) {
         if (r.warnings.length) freshWarnings.push(...r.warnings);
         if (r.kind === 'rejected') freshRejected.push([rel, r]);
       }

@@ -58,7 +58,8 @@ export interface BuildState {
   /** Fingerprint of the code and settings the records were made with. */
   key: string;
   contentDir: string;
-  articles: Record<string, ArticleRecord>;
+  /** By path under the content folder. */
+  articles: Map<string, ArticleRecord>;
   /** Each node's files and the digest of what they were rendered from, by node key. */
   nodes: Record<string, { digest: string; files: string[] }>;
   /** The files that depend on the tree of nodes only (OPML, stylesheets), and the tree's digest. */
@@ -270,7 +271,7 @@ export function loadState(file: string, key: string, contentDir: string, idOf: (
   const read = readSaved(file);
   const s = read?.saved;
   if (!s || s.key !== key || s.contentDir !== contentDir || !s.nodes) return null;
-  const articles: Record<string, ArticleRecord> = {};
+  const articles = new Map<string, ArticleRecord>();
   const none: string[] = [];
   const kinds = s.articles;
   for (const rel in kinds) {
@@ -318,7 +319,7 @@ export function loadState(file: string, key: string, contentDir: string, idOf: (
       if (more?.s) r.pageDigest = `${digest}:${more.s}`;
       r.assets = more?.a ?? [];
     }
-    articles[rel] = r as ArticleRecord;
+    articles.set(rel, r);
   }
   const state: BuildState = { format: 3, key: s.key, contentDir: s.contentDir, articles, nodes: s.nodes, ...(s.site ? { site: s.site } : {}), ...(s.tops ? { tops: s.tops } : {}) };
   if (read.disk) onDisk.set(state, read.disk);
@@ -371,11 +372,8 @@ export function saveState(file: string, state: BuildState, prev: BuildState | nu
   if (prev && disk && !disk.dirty && prev.key === state.key && prev.contentDir === state.contentDir && disk.journalBytes < Math.max(JOURNAL_MIN, disk.baseBytes / 4)) {
     const line: JournalLine = { b: disk.base, k: [], a: {}, n: {} };
     const index = new Map<string, number>();
-    for (const rel in state.articles) {
-      const r = state.articles[rel]!;
-      if (prev.articles[rel] !== r) line.a[rel] = toSaved(r, line.k, index);
-    }
-    for (const rel in prev.articles) if (!(rel in state.articles)) line.a[rel] = 0;
+    for (const [rel, r] of state.articles) if (prev.articles.get(rel) !== r) line.a[rel] = toSaved(r, line.k, index);
+    for (const rel of prev.articles.keys()) if (!state.articles.has(rel)) line.a[rel] = 0;
     if (state.nodes !== prev.nodes) {
       for (const key in state.nodes) if (prev.nodes[key] !== state.nodes[key]) line.n[key] = state.nodes[key]!;
       for (const key in prev.nodes) if (!(key in state.nodes)) line.n[key] = 0;
@@ -395,7 +393,7 @@ export function saveState(file: string, state: BuildState, prev: BuildState | nu
   const table: string[][][] = [];
   const index = new Map<string, number>();
   const articles: Record<string, SavedRecord> = {};
-  for (const rel in state.articles) articles[rel] = toSaved(state.articles[rel]!, table, index);
+  for (const [rel, r] of state.articles) articles[rel] = toSaved(r, table, index);
   const base = randomBytes(8).toString('hex');
   const out: SavedState = { format: 3, base, key: state.key, contentDir: state.contentDir, categories: table, articles, nodes: state.nodes, ...(state.site ? { site: state.site } : {}), ...(state.tops ? { tops: state.tops } : {}) };
   mkdirSync(path.dirname(file), { recursive: true });
