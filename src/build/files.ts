@@ -85,7 +85,9 @@ export function parseManifest(text: string | null): { files: Map<string, FileRec
     if (text === null) return { files: new Map(), found: false };
     const json = JSON.parse(text) as { generator?: string; files?: Record<string, FileRecord> };
     if (json.generator !== 'syndic' || !json.files || typeof json.files !== 'object') return { files: new Map(), found: false };
-    return { files: new Map(Object.entries(json.files)), found: true };
+    const files = new Map<string, FileRecord>();
+    for (const rel in json.files) files.set(rel, json.files[rel]!);
+    return { files, found: true };
   } catch {
     return { files: new Map(), found: false };
   }
@@ -97,9 +99,9 @@ export function readManifest(outDir: string): { files: Map<string, FileRecord>; 
 }
 
 export function writeManifest(outDir: string, files: ReadonlyMap<string, FileRecord>, dirs: Set<string>): void {
-  const sorted = [...files.keys()].sort();
-  const body = JSON.stringify({ generator: 'syndic', format: 1, files: Object.fromEntries(sorted.map((k) => [k, files.get(k)!])) });
-  writeAtomic(outDir, MANIFEST_FILE, Buffer.from(body + '\n'), dirs);
+  const sorted = Object.create(null) as Record<string, FileRecord>; // (no prototype: any path is a plain key)
+  for (const k of [...files.keys()].sort()) sorted[k] = files.get(k)!;
+  writeAtomic(outDir, MANIFEST_FILE, Buffer.from(`${JSON.stringify({ generator: 'syndic', format: 1, files: sorted })}\n`), dirs);
 }
 
 /** The manifest's records whose file is still there with the same size and mtime: what can be trusted unread. */
