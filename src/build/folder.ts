@@ -7,7 +7,7 @@
 //   it is among some node's newest (streamed top-k), so memory does not grow with the archive;
 // - safe: it writes only below the output folder, through a temporary folder and a rename, and
 //   deletes only files its manifest says an earlier build wrote there (files.ts).
-import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 // Only light modules are imported up front: the parser, cleaner and renderers are loaded when a
@@ -28,6 +28,7 @@ import {
   codeFingerprint,
   entriesDir,
   entryName,
+  journalFile,
   loadFirstSeen,
   loadState,
   readEntry,
@@ -95,20 +96,24 @@ interface Listing {
 /** Every article and asset file under the content folder (hidden files and folders skipped), in path order. */
 function listContent(contentDir: string, exclude: readonly string[]): Listing {
   const out: Listing = { articles: [], assets: new Map() };
+  // One lstat per entry tells a file from a folder (a symbolic link is neither, as with readdir's types),
+  // so names are listed without their types; paths are joined by hand (path.join normalises, at
+  // 10,000 files that shows). Folders in the walk are never hidden or empty, so an article's id is
+  // its folder's prefix and the id of its own name.
   const walk = (dir: string, prefix: string) => {
-    for (const ent of readdirSync(dir, { withFileTypes: true })) {
-      if (ent.name.startsWith('.')) continue;
-      const rel = prefix + ent.name;
+    for (const name of readdirSync(dir)) {
+      if (name.startsWith('.')) continue;
+      const abs = dir.endsWith(path.sep) ? dir + name : dir + path.sep + name;
+      const st = lstatSync(abs, { throwIfNoEntry: false });
+      if (!st) continue;
+      const rel = prefix + name;
       // The output (and cache) folder may sit inside the content folder (`--content .`): never read back.
-      if (ent.isDirectory()) {
-        if (!exclude.includes(path.join(dir, ent.name))) walk(path.join(dir, ent.name), rel + '/');
-      } else if (ent.isFile()) {
-        const id = articleIdFromPath(rel);
-        if (id === null && !isAssetPath(rel)) continue;
-        const st = statSync(path.join(dir, ent.name), { throwIfNoEntry: false });
-        if (!st) continue;
-        if (id !== null) out.articles.push({ rel, id, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
-        else out.assets.set(rel, { size: st.size, mtimeMs: st.mtimeMs });
+      if (st.isDirectory()) {
+        if (!exclude.includes(abs)) walk(abs, rel + '/');
+      } else if (st.isFile()) {
+        const own = articleIdFromPath(name);
+        if (own !== null) out.articles.push({ rel, id: prefix + own, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
+        else if (isAssetPath(rel)) out.assets.set(rel, { size: st.size, mtimeMs: st.mtimeMs });
       }
     }
   };
@@ -227,6 +232,9 @@ export class FolderBuilder {
   private readonly dirs = new Set<string>();
   private inline: typeof import('./article-task.js') | undefined;
   private unsaved = false;
+  private manifestUnsaved = false;
+  /** The state as the cache folder holds it (loaded, or last saved): a save appends what differs from it. */
+  private saved: BuildState | null = null;
   private listing: Listing | undefined;
   /** The folder of the entries feeds list (state.ts), or null without a cache. */
   private readonly entries: string | null;
@@ -269,8 +277,12 @@ export class FolderBuilder {
   }
 
   /**
-   * Writes the output's manifest and the cache state of the last build, then removes the temporary
+   * Writes the cache state of the last build, then the output's manifest, then removes the temporary
    * folder. build() does it unless told not to (a watch session reloads pages first).
+   * The state goes first: a crash between the two leaves a new state with the old manifest, and every
+   * output file the state vouches for is checked against the manifest's size and mtime, so what the
+   * crashed build wrote is not trusted. The other way round (an old state, a new manifest) could keep
+   * files that the old state's digests no longer describe.
    */
   persist(): void {
     if (!this.unsaved || !this.manifest || !this.state) {
@@ -278,24 +290,37 @@ export class FolderBuilder {
       return;
     }
     const { outDir } = this.opts;
-    try {
-      mkdirSync(path.join(outDir, TMP_DIR), { recursive: true });
-      writeManifest(outDir, this.manifest, this.dirs);
-    } catch (e) {
-      throw new IoError(`cannot write the manifest (${errno(e)}), ${outDir}, check the output folder's permissions and free space`);
-    }
-    if (this.opts.cacheDir) {
+    if (this.opts.cacheDir && this.state !== this.saved) {
+      const file = stateFile(this.opts.cacheDir, outDir);
       try {
         if (this.entries && (this.entryWrites.size || this.entryRemovals.length)) updateEntries(this.entries, this.entryWrites, this.entryRemovals);
-        saveState(stateFile(this.opts.cacheDir, outDir), this.state);
+        saveState(file, this.state, this.saved);
+        this.saved = this.state;
       } catch {
-        // The cache is an optimisation: a build that cannot save it is still a good build.
+        // The cache is an optimisation: a build that cannot save it is still a good build. The old
+        // state must not outlive the manifest written below, though: the next build is a cold one.
+        this.saved = null;
+        try {
+          rmSync(file, { force: true });
+          rmSync(journalFile(file), { force: true });
+        } catch {
+          // nothing more to do
+        }
+      }
+    }
+    if (this.manifestUnsaved) {
+      try {
+        mkdirSync(path.join(outDir, TMP_DIR), { recursive: true });
+        writeManifest(outDir, this.manifest, this.dirs);
+      } catch (e) {
+        throw new IoError(`cannot write the manifest (${errno(e)}), ${outDir}, check the output folder's permissions and free space`);
       }
     }
     this.entryWrites = new Map();
     this.entryRemovals = [];
     rmSync(path.join(outDir, TMP_DIR), { recursive: true, force: true });
     this.unsaved = false;
+    this.manifestUnsaved = false;
   }
 
   /**
@@ -312,10 +337,14 @@ export class FolderBuilder {
     this.listing = listing;
 
     const file = this.opts.cacheDir ? stateFile(this.opts.cacheDir, outDir) : null;
-    if (this.state === undefined) this.state = file ? loadState(file, this.key, contentDir, articleIdFromPath) : null;
+    if (this.state === undefined) {
+      // The listing knows the id of every article there is (the others' ids are worked out).
+      const ids = new Map(listing.articles.map((a) => [a.rel, a.id]));
+      this.saved = this.state = file ? loadState(file, this.key, contentDir, (rel) => ids.get(rel) ?? articleIdFromPath(rel)) : null;
+    }
     const old = this.state;
     if (this.firstSeen === undefined) this.firstSeen = !old && file ? loadFirstSeen(file, contentDir) : new Map();
-    const firstSeenOf = (rel: string): number | undefined => old?.articles[rel]?.firstSeen ?? this.firstSeen!.get(rel);
+    const firstSeenOf = (rel: string): number | undefined => old?.articles.get(rel)?.firstSeen ?? this.firstSeen!.get(rel);
     let manifestFound = true;
     if (!this.manifest) {
       const m = readManifest(outDir);
@@ -338,13 +367,13 @@ export class FolderBuilder {
     const records = new Map<string, ArticleRecord>();
     const tasks: ArticleTask[] = [];
     for (const a of listing.articles) {
-      const base = { id: a.id, size: a.size, mtimeMs: a.mtimeMs, ino: a.ino };
       if (a.size > settings.maxArticleBytes) {
         const reason = oversizeReason(a.size, settings.maxArticleBytes);
+        const base = { id: a.id, size: a.size, mtimeMs: a.mtimeMs, ino: a.ino };
         records.set(a.rel, { ...base, readAt: 0, hash: '', firstSeen: firstSeenOf(a.rel) ?? Math.round(a.mtimeMs), kind: 'rejected', warnings: [], error: { reason } });
         continue;
       }
-      const r = old?.articles[a.rel];
+      const r = old?.articles.get(a.rel);
       if (r && r.hash && r.id === a.id && r.size === a.size && r.mtimeMs === a.mtimeMs && r.ino === a.ino && a.mtimeMs < r.readAt - RACY_MS) {
         records.set(a.rel, r);
         continue;
@@ -372,21 +401,32 @@ export class FolderBuilder {
     const itemOrder = (a: Item, b: Item) => compare!(a.rec as { date: string; id: string }, b.rec as { date: string; id: string });
     const k = settings.feedLimit;
     const nodes = new Map<string, NodeAcc>([[nodeKey([]), { path: [], count: 0, top: [] }]]);
-    // Articles share a few category lists: their nodes and keys are worked out once per list.
-    const nodesByCategories = new Map<string, [NodePath, string][]>();
+    // Articles share a few category lists: their nodes are worked out once per list, and each list
+    // keeps its nodes' accumulators, so offering a record looks up no node by key;
+    // its Item is made only if it enters some top (of 10,000 records, a few hundred do).
+    const accsByInput = new Map<string, NodeAcc[]>();
     const offer = (rel: string, rec: ArticleRecord, entry?: Entry) => {
       if (rec.kind !== 'entry') return;
-      const kept = this.kept.get(rel);
-      const item: Item = { rel, rec, entry: entry ?? (kept && kept.digest === rec.digest ? kept.entry : undefined), refs: 0 };
-      const catsKey = inputKeyOf(rec);
-      let its = nodesByCategories.get(catsKey);
-      if (!its) nodesByCategories.set(catsKey, (its = entryNodes(nodeInput(rec)).map((p) => [p, nodeKey(p)])));
-      for (const [p, key] of its) {
-        let n = nodes.get(key);
-        if (!n) nodes.set(key, (n = { path: p, count: 0, top: [] }));
+      const inputKey = inputKeyOf(rec);
+      let accs = accsByInput.get(inputKey);
+      if (!accs) {
+        accs = entryNodes(nodeInput(rec)).map((p) => {
+          const key = nodeKey(p);
+          let n = nodes.get(key);
+          if (!n) nodes.set(key, (n = { path: p, count: 0, top: [] }));
+          return n;
+        });
+        accsByInput.set(inputKey, accs);
+      }
+      let item: Item | undefined;
+      for (const n of accs) {
         n.count++;
         const top = n.top;
-        if (top.length === k && itemOrder(item, top[k - 1]!) >= 0) continue;
+        if (top.length === k && compare!(rec as { date: string; id: string }, top[k - 1]!.rec as { date: string; id: string }) >= 0) continue;
+        if (!item) {
+          const kept = this.kept.get(rel);
+          item = { rel, rec, entry: entry ?? (kept && kept.digest === rec.digest ? kept.entry : undefined), refs: 0 };
+        }
         let i = top.length;
         while (i > 0 && itemOrder(item, top[i - 1]!) < 0) i--;
         top.splice(i, 0, item);
@@ -452,7 +492,7 @@ export class FolderBuilder {
       pageResult(r);
       if (r.gone) return;
       let rec: ArticleRecord;
-      if (r.same) rec = { ...old!.articles[r.rel]!, ...r.stat, readAt: r.stat.readAt };
+      if (r.same) rec = { ...old!.articles.get(r.rel)!, ...r.stat, readAt: r.stat.readAt };
       else {
         parsedNow.add(r.rel);
         parsedAny.add(r.rel);
@@ -464,7 +504,9 @@ export class FolderBuilder {
     // The workers' memory goes back before the feeds are rendered (a single build needs them no more).
     if (!this.opts.keepWorkers) await this.close();
 
-    const entryRels = [...records.keys()].filter((rel) => records.get(rel)!.kind === 'entry').sort(byRel);
+    // In path order: the listing's (sorted), which holds every record's file.
+    const entryRels: string[] = [];
+    for (const a of listing.articles) if (records.get(a.rel)?.kind === 'entry') entryRels.push(a.rel);
     let nodeStates: BuildState['nodes'] = {};
     let siteState: BuildState['site'];
 
@@ -476,10 +518,19 @@ export class FolderBuilder {
     };
     const pageOf = (rec: ArticleRecord) => rec.page ?? articlePagePath(rec.id);
     // Two articles whose permalinks name one page: a page contested in this build is redone below.
-    const lastFiles = old?.site && !contested.size ? [...Object.values(old.nodes).flatMap((n) => n.files), ...old.site.files, ...entryRels.map((rel) => pageOf(records.get(rel)!))] : [];
+    // (Listed only when the records are the last build's: after a change they are not needed.)
+    const lastFilesOf = (): string[] => {
+      if (!old?.site || contested.size) return [];
+      const files: string[] = [];
+      for (const key in old.nodes) files.push(...old.nodes[key]!.files);
+      files.push(...old.site.files);
+      for (const rel of entryRels) files.push(pageOf(records.get(rel)!));
+      return files;
+    };
+    let lastFiles: string[] = [];
     const sameRecords = () => {
       for (const [rel, r] of records) {
-        const o = old!.articles[rel];
+        const o = old!.articles.get(rel);
         if (o === undefined || o.kind !== r.kind || o.digest !== r.digest || o.pageDigest !== r.pageDigest) return false;
       }
       return true;
@@ -487,9 +538,9 @@ export class FolderBuilder {
     const nothingChanged =
       old?.site !== undefined &&
       !contested.size &&
-      records.size === Object.keys(old.articles).length &&
+      records.size === old.articles.size &&
       sameRecords() &&
-      lastFiles.every((f) => next.has(f) || intact.has(f));
+      (lastFiles = lastFilesOf()).every((f) => next.has(f) || intact.has(f));
     if (nothingChanged) {
       for (const f of lastFiles) if (!next.has(f)) keep(f);
       nodeStates = old!.nodes;
@@ -676,31 +727,54 @@ export class FolderBuilder {
     // An unchanged rebuild writes nothing at all, not even the manifest or the cache.
     let manifestChanged = !manifestFound || next.size !== prevFiles.size;
     if (!manifestChanged) for (const [f, rec] of next) if (prevFiles.get(f) !== rec) manifestChanged = true;
-    let stateChanged = !old || records.size !== Object.keys(old.articles).length || nodeStates !== old.nodes || siteState !== old.site || tops !== old.tops;
-    if (!stateChanged) for (const [rel, r] of records) if (old!.articles[rel] !== r) stateChanged = true;
+    let stateChanged = !old || records.size !== old.articles.size || nodeStates !== old.nodes || siteState !== old.site || tops !== old.tops;
+    if (!stateChanged) for (const [rel, r] of records) if (old!.articles.get(rel) !== r) stateChanged = true;
     this.manifest = next;
     if (stateChanged)
-      this.state = { format: 3, key: this.key, contentDir, articles: Object.fromEntries(records), nodes: nodeStates, ...(siteState ? { site: siteState } : {}), ...(tops ? { tops } : {}) };
-    this.unsaved = manifestChanged || stateChanged;
+      this.state = { format: 3, key: this.key, contentDir, articles: records, nodes: nodeStates, ...(siteState ? { site: siteState } : {}), ...(tops ? { tops } : {}) };
+    this.manifestUnsaved ||= manifestChanged;
+    this.unsaved = this.manifestUnsaved || stateChanged || this.state !== this.saved;
     if (options.persist !== false) this.persist();
     // Keep the entries that nodes list now, for the next build of a watch session.
     this.kept = new Map();
     for (const n of nodes.values()) for (const i of n.top) if (i.entry) this.kept.set(i.rel, { digest: i.rec.digest!, entry: i.entry });
 
-    const sortedRecs = [...records.entries()].sort(([a], [b]) => byRel(a, b));
-    const { ArticleError } = sortedRecs.some(([, r]) => r.kind === 'rejected') ? await import('../core/article.js') : { ArticleError: undefined };
-    const rejectedOf = (recs: typeof sortedRecs) => recs.filter(([, r]) => r.kind === 'rejected').map(([rel, r]) => new ArticleError!(rel, r.error!.reason, r.error!.line));
-    const freshRecs = sortedRecs.filter(([rel, r]) => parsedNow.has(rel) || (r.kind === 'rejected' && !r.hash && !old?.articles[rel]));
+    // One pass over the records in path order (the listing's; every record is of a listed file),
+    // plain loops: flatMap and filter chains over 10,000 records showed in a profile.
+    const drafts: string[] = [];
+    const warnings: string[] = [];
+    const dateless: FolderBuildResult['dateless'] = [];
+    const rejectedRecs: [string, ArticleRecord][] = [];
+    const freshWarnings: string[] = [];
+    const freshRejected: [string, ArticleRecord][] = [];
+    let fromCache = 0;
+    for (const a of listing.articles) {
+      const r = records.get(a.rel);
+      if (r === undefined) continue;
+      const rel = a.rel;
+      const fresh = parsedNow.has(rel);
+      if (!fresh) fromCache++;
+      if (r.kind === 'draft') drafts.push(rel);
+      if (r.warnings.length) warnings.push(...r.warnings);
+      if (r.dateSource && r.kind !== 'rejected') dateless.push({ file: rel, source: r.dateSource });
+      if (r.kind === 'rejected') rejectedRecs.push([rel, r]);
+      if (fresh || (r.kind === 'rejected' && !r.hash && !old?.articles.has(rel))) {
+        if (r.warnings.length) freshWarnings.push(...r.warnings);
+        if (r.kind === 'rejected') freshRejected.push([rel, r]);
+      }
+    }
+    const { ArticleError } = rejectedRecs.length ? await import('../core/article.js') : { ArticleError: undefined };
+    const rejectedOf = (recs: [string, ArticleRecord][]) => recs.map(([rel, r]) => new ArticleError!(rel, r.error!.reason, r.error!.line));
     return {
-      fresh: { warnings: [...freshRecs.flatMap(([, r]) => r.warnings), ...assetWarnings], rejected: rejectedOf(freshRecs) },
+      fresh: { warnings: [...freshWarnings, ...assetWarnings], rejected: rejectedOf(freshRejected) },
       articles: listing.articles.length,
       published: entryRels.length,
-      drafts: sortedRecs.filter(([, r]) => r.kind === 'draft').map(([rel]) => rel),
-      rejected: rejectedOf(sortedRecs),
-      warnings: [...sortedRecs.flatMap(([, r]) => r.warnings), ...assetWarnings],
-      dateless: sortedRecs.flatMap(([rel, r]) => (r.dateSource && r.kind !== 'rejected' ? [{ file: rel, source: r.dateSource }] : [])),
+      drafts,
+      rejected: rejectedOf(rejectedRecs),
+      warnings: [...warnings, ...assetWarnings],
+      dateless,
       processed: parsedAny.size,
-      fromCache: [...records.keys()].filter((rel) => !parsedNow.has(rel)).length,
+      fromCache,
       written: written.sort(byRel),
       unchanged,
       deleted: deleted.sort(byRel),

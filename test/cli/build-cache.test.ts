@@ -200,6 +200,73 @@ describe('build cache', () => {
     expect(await readFile(path.join(out, 'feed.json'), 'utf8')).toContain('"date_published": "2022-03-04T05:06:07.000Z"');
   });
 
+  it('the state journal: a line cut short, a stale base or a crash before the manifest is written never gives wrong output', async () => {
+    const content = path.join(tmp, 'journal');
+    await mkdir(content, { recursive: true });
+    for (const f of corpus.slice(0, 6)) await copyFile(path.join(CORPUS_DIR, f), path.join(content, f));
+    const out = path.join(tmp, 'journal-out');
+    const cache = path.join(tmp, 'journal-cache');
+    const args = ['build', '--content', content, '--out', out, '--cache-dir', cache];
+    const build = async () => {
+      const r = await syndic(args);
+      expect(r.code, r.stderr).toBe(0);
+      return r;
+    };
+    const cold = async (name: string) => {
+      const o = path.join(tmp, `journal-cold-${name}`);
+      const r = await syndic(['build', '--content', content, '--out', o, '--cache-dir', path.join(tmp, `journal-cold-cache-${name}`)]);
+      expect(r.code, r.stderr).toBe(0);
+      return files(o);
+    };
+    const stateOf = async () => path.join(cache, (await readdir(cache)).find((f) => /^state-.*\.json$/.test(f))!);
+    await build();
+    const state = await stateOf();
+    const journal = `${state}.journal`;
+    const added = path.join(content, 'added.md');
+
+    // An added article is appended to the journal, the state file stays as it was.
+    const base = await readFile(state);
+    await writeFile(added, withFront('Added', '[News, Today]', '2031-01-01 00:00:00'));
+    expect(parsed(await build())).toBe(1);
+    expect((await readFile(state)).equals(base)).toBe(true);
+    expect((await readFile(journal, 'utf8')).split('\n').filter(Boolean)).toHaveLength(1);
+    expect(parsed(await build())).toBe(0); // read back: nothing to parse
+    expectSameFiles(await files(out), await cold('a'));
+
+    // A crash in the middle of an append: the cut line is ignored, the build is still right.
+    await writeFile(added, withFront('Added, edited', '[News, Later]', '2031-01-01 00:00:00'));
+    await writeFile(journal, (await readFile(journal, 'utf8')) + '{"b":"');
+    await build();
+    expectSameFiles(await files(out), await cold('b'));
+    expect(parsed(await build())).toBe(0);
+
+    // A crash after the state was saved but before the manifest: the old manifest does not vouch for
+    // what the crashed build wrote, even once the content is back to what the manifest describes.
+    const manifest = path.join(out, '.syndic-manifest.json');
+    const oldManifest = await readFile(manifest);
+    await writeFile(added, withFront('Added again', '[Elsewhere]', '2032-01-01 00:00:00'));
+    await build();
+    await writeFile(manifest, oldManifest);
+    await writeFile(added, withFront('Added, edited', '[News, Later]', '2031-01-01 00:00:00'));
+    await build();
+    // (The files only the crashed build made stay: the manifest that would let Syndic remove them was never written.)
+    const orphansLeft = async () => {
+      const now = await files(out);
+      for (const f of now.keys()) if (f.startsWith('categories/elsewhere/')) now.delete(f);
+      return now;
+    };
+    expectSameFiles(await orphansLeft(), await cold('b'));
+
+    // A journal from another base (a crash between a new state file and the old journal's removal): ignored.
+    const lines = await readFile(journal, 'utf8');
+    await rm(added);
+    await build();
+    await writeFile(journal, lines.replace(/"b":"[0-9a-f]+"/g, '"b":"0000000000000000"') + (await readFile(journal, 'utf8')));
+    await build();
+    expectSameFiles(await orphansLeft(), await cold('c'));
+    expect(parsed(await build())).toBe(0);
+  });
+
   it('a large site goes through the worker threads and still matches the Store engine', async () => {
     // More articles than the engine processes in its own thread (INLINE_MAX = 200).
     const content = path.join(tmp, 'many');
