@@ -16,9 +16,10 @@ const BATCH = 24;
 const IN_FLIGHT = 2;
 // A small young generation keeps each worker's heap near its live data (the default lets it grow
 // to tens of MB per thread between scavenges); measured: 60 MB less peak RSS for two workers than
-// the default. 16 MB rather than 8: fewer scavenges (GC was 8-13% of the workers' profile at 8 MB,
-// about half that at 32 MB) for about 12 MB more peak RSS at 10,000 articles; 32 MB went past 300 MB.
-const LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 16 };
+// the default. 16 MB was tried (fewer scavenges in a profile) and measured against 8 MB, alternating,
+// on the 10,000-article bench: the same CPU time (15.2-15.5 against 15.3-16.4 s user) for 282-289
+// against 270-275 MB peak RSS, too close to the 300 MB target.
+const LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 8 };
 
 type Script = { url: URL } | { boot: string };
 
