@@ -1,6 +1,6 @@
 // The checkout's compiled CLI: src/cli/cli.ts and the build worker bundled with esbuild into
 // node_modules/.cache/syndic/<stamp>/, where <stamp> digests the path, size and mtime of every file
-// and folder under src/ (and package.json): a changed, added, removed or renamed source gives a new
+// and folder under src/ (and package.json, package-lock.json): a changed, added, removed or renamed source gives a new
 // stamp, so the bin never runs stale code. Each bundle is written into a temporary folder and renamed
 // into place, so a concurrent run sees a whole bundle or none. bin/syndic.js calls cliEntry() only in a
 // checkout (when src/ exists); `npm install`/`npm ci` run this file (the `prepare` script) so the first
@@ -19,7 +19,7 @@ const EXTERNAL = ['@aws-sdk/*', 'chokidar', 'serve-static', 'esbuild', 'tsx', 't
 /** Bundles not used for this long are removed when a new one is made (a watch session may still hold one). */
 const KEEP_MS = 24 * 3600 * 1000;
 
-/** Digest of the path, size and mtime of everything under src/, and of package.json. */
+/** Digest of the path, size and mtime of everything under src/, and of package.json and package-lock.json. */
 function sourceStamp() {
   const h = createHash('sha256');
   const add = (p) => {
@@ -29,6 +29,8 @@ function sourceStamp() {
   };
   add(path.join(ROOT, 'src'));
   add(path.join(ROOT, 'package.json'));
+  // The lock file names the bundled packages' own dependencies (htmlparser2 under sanitize-html...).
+  if (existsSync(path.join(ROOT, 'package-lock.json'))) add(path.join(ROOT, 'package-lock.json'));
   add(fileURLToPath(import.meta.url));
   return h.digest('hex').slice(0, 16);
 }
