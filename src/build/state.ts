@@ -314,7 +314,7 @@ export function loadState(file: string, key: string, contentDir: string, idOf: (
       }
       if (more?.u) r.unlisted = true;
       if (more?.p) r.page = more.p;
-      const digest = more?.f === 'first-seen' ? `${hash}@${firstSeen}` : hash;
+      const digest = entryDigestOf(hash, more?.f, firstSeen);
       r.digest = digest;
       if (more?.s) r.pageDigest = `${digest}:${more.s}`;
       r.assets = more?.a ?? [];

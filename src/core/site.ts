@@ -41,21 +41,8 @@ export interface SiteNode {
   count: number;
 }
 
-// A build asks for the same few node URLs for every article (home, each category level), and
-// percent-encoding CJK slugs is not free: remembered per site URL and folder, up to a bound.
-const nodeUrls = new Map<string, Map<string, string>>();
-const NODE_URLS_MAX = 10_000;
-
 export function nodeUrl(settings: Settings, slugs: readonly string[]): string {
-  const dir = nodeDir(slugs);
-  let bySite = nodeUrls.get(settings.siteUrl);
-  if (!bySite) nodeUrls.set(settings.siteUrl, (bySite = new Map()));
-  let url = bySite.get(dir);
-  if (url === undefined) {
-    url = `${settings.siteUrl}/${dir.split('/').map(encodeURIComponent).join('/')}`;
-    if (bySite.size < NODE_URLS_MAX) bySite.set(dir, url);
-  }
-  return url;
+  return `${settings.siteUrl}/${nodeDir(slugs).split('/').map(encodeURIComponent).join('/')}`;
 }
 
 /** A feed image setting as a URL: absolute as written, or a path from the site root. */

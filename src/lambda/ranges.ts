@@ -2,16 +2,12 @@
 // records exist and their ETags, or the content keys of each id, from a LIST of the key range they
 // span instead of one request per id. Bounded by the batch, never by the archive: a range that
 // would take more than one page per RANGE_RATIO ids is abandoned and the caller asks per id.
-import type { ObjectInfo, Store } from '../store/store.js';
+import { compareKeys, type ObjectInfo, type Store } from '../store/store.js';
 
 /** From this many ids on, a batch lists their range instead of asking per id. */
 export const RANGE_MIN = 8;
 /** At most one LIST page per this many ids (a page holds up to 1,000 keys). */
 export const RANGE_RATIO = 4;
-
-const utf8 = (s: string) => Buffer.from(s, 'utf8');
-/** S3's key order: UTF-8 bytes. */
-export const compareKeys = (a: string, b: string) => Buffer.compare(utf8(a), utf8(b));
 
 function commonPrefix(a: string, b: string): string {
   const x = [...a];

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { etagOf } from './etag.js';
-import { PreconditionFailed, type ObjectInfo, type PutOptions, type Store, type StoredObject, type TooLarge } from './store.js';
+import { compareKeys, PreconditionFailed, type ObjectInfo, type PutOptions, type Store, type StoredObject, type TooLarge } from './store.js';
 
 export class FsStore implements Store {
   readonly root: string;
@@ -117,9 +117,7 @@ export class FsStore implements Store {
 
   /** As S3 pages a listing: up to 1,000 keys after `startAfter`, in UTF-8 byte order. */
   async listPage(prefix: string, startAfter: string): Promise<{ items: ObjectInfo[]; truncated: boolean }> {
-    const utf8 = (k: string) => Buffer.from(k, 'utf8');
-    const after = utf8(startAfter);
-    const all = (await this.list(prefix)).filter((o) => Buffer.compare(utf8(o.key), after) > 0).sort((a, b) => Buffer.compare(utf8(a.key), utf8(b.key)));
+    const all = (await this.list(prefix)).filter((o) => compareKeys(o.key, startAfter) > 0).sort((a, b) => compareKeys(a.key, b.key));
     return { items: all.slice(0, 1000), truncated: all.length > 1000 };
   }
 

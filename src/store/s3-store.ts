@@ -137,14 +137,8 @@ export class S3Store implements Store {
     return this.listing(prefix, '/');
   }
 
-  async listPage(prefix: string, startAfter: string): Promise<{ items: ObjectInfo[]; truncated: boolean }> {
-    const r = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ...(startAfter ? { StartAfter: startAfter } : {}) }));
-    const items: ObjectInfo[] = [];
-    for (const o of r.Contents ?? []) {
-      if (o.Key === undefined) continue;
-      items.push({ key: o.Key, etag: o.ETag ?? '', size: o.Size ?? 0, lastModified: o.LastModified ?? new Date(0) });
-    }
-    return { items, truncated: !!r.IsTruncated };
+  listPage(prefix: string, startAfter: string): Promise<{ items: ObjectInfo[]; truncated: boolean }> {
+    return this.page({ Prefix: prefix, ...(startAfter ? { StartAfter: startAfter } : {}) });
   }
 
   /** Every object under a prefix (only those directly in it with delimiter `/`), page after page, in key order. */
@@ -152,16 +146,23 @@ export class S3Store implements Store {
     const out: ObjectInfo[] = [];
     let token: string | undefined;
     do {
-      const r = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ...(delimiter ? { Delimiter: delimiter } : {}), ...(token ? { ContinuationToken: token } : {}) }),
-      );
-      for (const o of r.Contents ?? []) {
-        if (o.Key === undefined) continue;
-        out.push({ key: o.Key, etag: o.ETag ?? '', size: o.Size ?? 0, lastModified: o.LastModified ?? new Date(0) });
-      }
-      token = r.IsTruncated ? r.NextContinuationToken : undefined;
+      const r = await this.page({ Prefix: prefix, ...(delimiter ? { Delimiter: delimiter } : {}), ...(token ? { ContinuationToken: token } : {}) });
+      out.push(...r.items);
+      token = r.next;
     } while (token);
     return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  /** One ListObjectsV2 request: its objects, whether more follow, and the token for them. */
+  private async page(input: { Prefix: string; Delimiter?: string; ContinuationToken?: string; StartAfter?: string }): Promise<{ items: ObjectInfo[]; truncated: boolean; next?: string }> {
+    const r = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, ...input }));
+    const items: ObjectInfo[] = [];
+    for (const o of r.Contents ?? []) {
+      if (o.Key === undefined) continue;
+      items.push({ key: o.Key, etag: o.ETag ?? '', size: o.Size ?? 0, lastModified: o.LastModified ?? new Date(0) });
+    }
+    const truncated = !!r.IsTruncated;
+    return { items, truncated, ...(truncated && r.NextContinuationToken ? { next: r.NextContinuationToken } : {}) };
   }
 
   async delete(key: string): Promise<void> {

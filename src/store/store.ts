@@ -35,6 +35,9 @@ export class PreconditionFailed extends Error {
   }
 }
 
+/** S3's key order (listings, StartAfter): UTF-8 bytes, not JavaScript's UTF-16 code units. */
+export const compareKeys = (a: string, b: string): number => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+
 export interface Store {
   /** The object, or null when there is none. */
   get(key: string): Promise<StoredObject | null>;

@@ -39,6 +39,14 @@ const fromCache = (r: CliRun) => Number(/(\d+) from cache/.exec(r.stdout)?.[1] ?
 const written = (r: CliRun) => Number(/: (\d+) files written/.exec(r.stdout)?.[1] ?? NaN);
 const withFront = (title: string, cats: string, date = '2023-03-04 05:06:07') => `---\ntitle: ${title}\ndate: ${date}\ncategories: ${cats}\n---\n<p>${title} body</p>\n`;
 
+/** A new folder under tmp holding the first `n` corpus articles. */
+async function corpusFolder(name: string, n: number): Promise<string> {
+  const dir = path.join(tmp, name);
+  await mkdir(dir, { recursive: true });
+  for (const f of corpus.slice(0, n)) await copyFile(path.join(CORPUS_DIR, f), path.join(dir, f));
+  return dir;
+}
+
 let corpus: string[];
 
 beforeAll(async () => {
@@ -116,9 +124,7 @@ describe('build cache', () => {
   });
 
   it('a settings change invalidates the cache: every article is parsed again and the output follows', async () => {
-    const content = path.join(tmp, 'set');
-    await mkdir(content, { recursive: true });
-    for (const f of corpus.slice(0, 5)) await copyFile(path.join(CORPUS_DIR, f), path.join(content, f));
+    const content = await corpusFolder('set', 5);
     const out = path.join(tmp, 'set-out');
     const cache = path.join(tmp, 'set-cache');
     const args = (url: string) => ['build', '--content', content, '--out', out, '--cache-dir', cache, '--site-url', url];
@@ -132,9 +138,7 @@ describe('build cache', () => {
   });
 
   it('a new version of Syndic (another code fingerprint) invalidates the cache', async () => {
-    const content = path.join(tmp, 'ver');
-    await mkdir(content, { recursive: true });
-    for (const f of corpus.slice(0, 4)) await copyFile(path.join(CORPUS_DIR, f), path.join(content, f));
+    const content = await corpusFolder('ver', 4);
     const settings = await loadSettings(ROOT);
     const run = async (fingerprint: string) => {
       const b = new FolderBuilder({ contentDir: content, outDir: path.join(tmp, 'ver-out'), cacheDir: path.join(tmp, 'ver-cache'), settings, fingerprint, workers: 0 });
@@ -201,9 +205,7 @@ describe('build cache', () => {
   });
 
   it('the state journal: a line cut short, a stale base or a crash before the manifest is written never gives wrong output', async () => {
-    const content = path.join(tmp, 'journal');
-    await mkdir(content, { recursive: true });
-    for (const f of corpus.slice(0, 6)) await copyFile(path.join(CORPUS_DIR, f), path.join(content, f));
+    const content = await corpusFolder('journal', 6);
     const out = path.join(tmp, 'journal-out');
     const cache = path.join(tmp, 'journal-cache');
     const args = ['build', '--content', content, '--out', out, '--cache-dir', cache];
