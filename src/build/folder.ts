@@ -7,7 +7,7 @@
 //   it is among some node's newest (streamed top-k), so memory does not grow with the archive;
 // - safe: it writes only below the output folder, through a temporary folder and a rename, and
 //   deletes only files its manifest says an earlier build wrote there (files.ts).
-import { copyFileSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 // Only light modules are imported up front: the parser, cleaner and renderers are loaded when a
@@ -21,6 +21,7 @@ import type { Settings } from '../core/settings.js';
 import type { NodeSummary, OutFile } from '../core/site.js';
 import { IoError, UsageError } from '../errors.js';
 import type { ArticleResult, ArticleTask, TaskContext } from './article-task.js';
+import type { NodeFileResult, NodeTask } from './node-task.js';
 import { linkedNodes, nodeInput, oversizeReason, slugSignature } from './slugs.js';
 import { digest, intactFiles, readManifest, removeOwned, removeStaleTemporaries, TMP_DIR, writeAtomic, writeManifest, type FileRecord } from './files.js';
 import { WorkerPool } from './pool.js';
@@ -42,6 +43,23 @@ import {
 
 /** Below this many articles to process, this thread does them itself: starting workers costs more. */
 const INLINE_MAX = 200;
+/** From this many nodes to render, the workers (when running) share them with this thread. */
+const NODE_SPREAD_MIN = 8;
+
+/**
+ * Nodes in `n` groups of about equal work (their entries' HTML, rendered into three feeds and a
+ * page, and the site's page, which lists the whole tree): the largest first, each to the lightest group.
+ */
+function spreadNodes(tasks: readonly NodeTask[], n: number): NodeTask[][] {
+  const weight = (t: NodeTask) => 4096 + t.node.entries.reduce((sum, e) => sum + e.contentHtml.length + e.summary.length, 0);
+  const groups = Array.from({ length: n }, () => ({ load: 0, tasks: [] as NodeTask[] }));
+  for (const t of [...tasks].sort((a, b) => weight(b) - weight(a))) {
+    const g = groups.reduce((a, b) => (b.load < a.load ? b : a));
+    g.load += weight(t);
+    g.tasks.push(t);
+  }
+  return groups.map((g) => g.tasks);
+}
 /** A file whose mtime is this close to when it was read may have changed again in the same clock tick. */
 const RACY_MS = 2000;
 
@@ -93,8 +111,11 @@ interface Listing {
   assets: Map<string, { size: number; mtimeMs: number }>;
 }
 
-/** Every article and asset file under the content folder (hidden files and folders skipped), in path order. */
-function listContent(contentDir: string, exclude: readonly string[]): Listing {
+/**
+ * Every article and asset file under the content folder (hidden files and folders skipped), in path
+ * order. `onMany` is called once, as soon as more than INLINE_MAX articles are found.
+ */
+function listContent(contentDir: string, exclude: readonly string[], onMany?: () => void): Listing {
   const out: Listing = { articles: [], assets: new Map() };
   // One lstat per entry tells a file from a folder (a symbolic link is neither, as with readdir's types),
   // so names are listed without their types; paths are joined by hand (path.join normalises, at
@@ -112,7 +133,9 @@ function listContent(contentDir: string, exclude: readonly string[]): Listing {
         if (!exclude.includes(abs)) walk(abs, rel + '/');
       } else if (st.isFile()) {
         const own = articleIdFromPath(name);
-        if (own !== null) out.articles.push({ rel, id: prefix + own, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
+        if (own !== null) {
+          if (out.articles.push({ rel, id: prefix + own, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino }) === INLINE_MAX + 1) onMany?.();
+        }
         else if (isAssetPath(rel)) out.assets.set(rel, { size: st.size, mtimeMs: st.mtimeMs });
       }
     }
@@ -333,10 +356,15 @@ export class FolderBuilder {
     const { contentDir, outDir, settings } = this.opts;
     const exclude = [outDir, ...(this.opts.cacheDir ? [this.opts.cacheDir] : [])];
     const hinted = options.changed !== undefined && this.listing !== undefined && this.manifest !== undefined;
-    const listing = preflight(this.opts, () => (hinted ? updateListing(this.listing!, contentDir, options.changed!, exclude) : listContent(contentDir, exclude)));
+    const file = this.opts.cacheDir ? stateFile(this.opts.cacheDir, outDir) : null;
+    // A build with no state to start from (no cache, or none yet) parses every article: with many,
+    // the workers are started as soon as the listing finds them, and load while it goes on.
+    const workers = this.opts.workers ?? os.availableParallelism();
+    const cold = this.state === undefined && !this.pool && workers > 0 && (file === null || !existsSync(file));
+    const startEarly = cold ? () => (this.pool ??= WorkerPool.startNow(this.ctx, workers) ?? undefined) : undefined;
+    const listing = preflight(this.opts, () => (hinted ? updateListing(this.listing!, contentDir, options.changed!, exclude) : listContent(contentDir, exclude, startEarly)));
     this.listing = listing;
 
-    const file = this.opts.cacheDir ? stateFile(this.opts.cacheDir, outDir) : null;
     if (this.state === undefined) {
       // The listing knows the id of every article there is (the others' ids are worked out).
       const ids = new Map(listing.articles.map((a) => [a.rel, a.id]));
@@ -501,8 +529,6 @@ export class FolderBuilder {
       records.set(r.rel, rec);
       offer(r.rel, rec, r.entry);
     });
-    // The workers' memory goes back before the feeds are rendered (a single build needs them no more).
-    if (!this.opts.keepWorkers) await this.close();
 
     // In path order: the listing's (sorted), which holds every record's file.
     const entryRels: string[] = [];
@@ -652,15 +678,58 @@ export class FolderBuilder {
         }
         written.push(f.path);
       };
-      for (const n of stale) {
+      const nodeTasks = stale.map((n): NodeTask => {
         const entries = n.top.map((i) => {
           if (!i.entry) throw new Error(`internal: ${i.rel} changed while building; build again`);
           return i.entry;
         });
-        const files = site.renderNodeFiles({ path: n.path, slugs: slugsOf(n.path), entries, count: n.count }, tree, settings);
-        for (const f of files) write(f);
-        nodeStates[nodeKey(n.path)]!.files = files.map((f) => f.path);
+        const slugs = slugsOf(n.path);
+        const prev: Record<string, string> = {};
+        for (const f of site.nodeFilePaths(slugs)) {
+          const rec = intact.get(f);
+          if (rec) prev[f] = rec.hash;
+        }
+        return { node: { path: n.path, slugs, entries, count: n.count }, prev };
+      });
+      const placeNodeFiles = (t: NodeTask, files: NodeFileResult[]) => {
+        for (const f of files) {
+          if (f.written) {
+            next.set(f.path, f.file);
+            written.push(f.path);
+          } else {
+            next.set(f.path, intact.get(f.path)!);
+            unchanged++;
+          }
+        }
+        nodeStates[nodeKey(t.node.path)]!.files = files.map((f) => f.path);
+      };
+      const { runNodeTask, NodeWriteError } = await import('./node-task.js');
+      // Many nodes (a cold build): spread over the workers and this thread, else all here.
+      const groups = this.pool && nodeTasks.length >= NODE_SPREAD_MIN ? spreadNodes(nodeTasks, this.pool.size + 1) : [nodeTasks];
+      const own = groups.pop()!;
+      const remote = groups.length ? this.pool!.renderNodes(groups, tree) : Promise.resolve([]);
+      // Its own share done, this thread waits for the workers' (which have started meanwhile). The
+      // workers' error is the one reported (then the pool is not trusted again: a watch session makes
+      // a new one), else this thread's.
+      let mine: NodeFileResult[][] = [];
+      let ownError: unknown;
+      try {
+        mine = own.map((t) => runNodeTask(t, tree, this.ctx, this.dirs));
+      } catch (e) {
+        ownError = e;
       }
+      let theirs: NodeFileResult[][][];
+      try {
+        theirs = await remote;
+      } catch (e) {
+        await this.close();
+        if ((e as { io?: boolean }).io) ioFail((e as Error).message);
+        throw e;
+      }
+      if (ownError instanceof NodeWriteError) ioFail(ownError.message);
+      if (ownError) throw ownError;
+      theirs.forEach((results, g) => results.forEach((files, i) => placeNodeFiles(groups[g]![i]!, files)));
+      own.forEach((t, i) => placeNodeFiles(t, mine[i]!));
       // The OPML and the stylesheets depend on the tree and the settings only.
       const treeDigest = digest(JSON.stringify(tree));
       if (old?.site?.digest === treeDigest && old.site.files.every((f) => intact.has(f))) {
@@ -672,6 +741,9 @@ export class FolderBuilder {
         siteState = { digest: treeDigest, files: files.map((f) => f.path) };
       }
     }
+
+    // The workers' memory goes back before the state is saved (a single build needs them no more).
+    if (!this.opts.keepWorkers) await this.close();
 
     // 5. Assets the published articles link, copied when their source changed.
     let assets = 0;

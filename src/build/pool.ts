@@ -11,6 +11,8 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { ArticleResult, ArticleTask, TaskContext } from './article-task.js';
+import type { NodeFileResult, NodeTask } from './node-task.js';
+import type { NodeSummary } from '../core/site.js';
 
 const BATCH = 24;
 const IN_FLIGHT = 2;
@@ -50,20 +52,52 @@ function spawn(script: Script, ctx: TaskContext): Worker {
   return new Worker(script.boot, { eval: true, workerData: ctx, resourceLimits: LIMITS });
 }
 
+/** Listens to a worker's messages and failures (an error, or its end); returns what stops listening. */
+function listen<M>(w: Worker, onMessage: (msg: M) => void, onError: (e: Error) => void): () => void {
+  const onExit = (code: number) => onError(new Error(`build worker exited with code ${code}`));
+  w.on('message', onMessage);
+  w.on('error', onError);
+  w.on('exit', onExit);
+  return () => {
+    w.off('message', onMessage);
+    w.off('error', onError);
+    w.off('exit', onExit);
+  };
+}
+
 export class WorkerPool {
   private readonly workers: Worker[];
   private busy = false;
 
+  private closing = false;
+  /** A worker that failed or ended while no run was listening (a pool started early): runs reject with it. */
+  private failure: Error | undefined;
+
   private constructor(workers: Worker[]) {
     this.workers = workers;
-    // An idle pool must not keep the process alive.
-    for (const w of this.workers) w.unref();
+    for (const w of this.workers) {
+      // An idle pool must not keep the process alive.
+      w.unref();
+      w.on('error', (e) => (this.failure ??= e));
+      w.on('exit', (code) => (this.failure ??= new Error(`build worker exited with code ${code}`)));
+    }
   }
 
   /** `fingerprint` names the code version (state.ts), for the bundle made from TypeScript sources. */
   static async start(ctx: TaskContext, fingerprint: string, size = Math.max(1, os.availableParallelism())): Promise<WorkerPool> {
     const script = await workerScript(fingerprint);
     return new WorkerPool(Array.from({ length: size }, () => spawn(script, ctx)));
+  }
+
+  /**
+   * The pool started now, without a turn of the event loop, when the worker script is compiled (the
+   * bundle, dist/): a build can start its workers in the middle of listing the content, so that they
+   * load while it lists. Null from TypeScript sources (start() bundles the script first).
+   */
+  static startNow(ctx: TaskContext, size = Math.max(1, os.availableParallelism())): WorkerPool | null {
+    const source = new URL(`./worker${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+    if (source.pathname.endsWith('.ts')) return null;
+    return new WorkerPool(Array.from({ length: size }, () => spawn({ url: source }, ctx)));
   }
 
   get size(): number {
@@ -74,31 +108,46 @@ export class WorkerPool {
   run(tasks: readonly ArticleTask[], onResult: (r: ArticleResult) => void): Promise<void> {
     if (this.busy) throw new Error('WorkerPool.run: already running');
     if (!tasks.length) return Promise.resolve();
+    if (this.failure) return Promise.reject(this.failure);
     this.busy = true;
     return new Promise<void>((resolve, reject) => {
-      let next = 0;
+      // Each worker takes its batches from its own contiguous run of the tasks (they come in path
+      // order, so one thread makes the pages of one folder: two threads creating entries in one folder
+      // contend for its lock in the kernel); a worker whose run is done takes the back half of the
+      // largest run left.
+      const n = tasks.length;
+      const lanes = this.workers.map((_, i) => ({ next: Math.floor((i * n) / this.workers.length), end: Math.floor(((i + 1) * n) / this.workers.length) }));
+      let left = n;
       let pending = 0;
       let failed = false;
       const cleanups: (() => void)[] = [];
       const finish = (err?: Error) => {
         for (const c of cleanups) c();
         this.busy = false;
-        for (const w of this.workers) w.unref();
+        if (!this.closing) for (const w of this.workers) w.unref();
         if (err) reject(err);
         else resolve();
       };
       const started = new Set<Worker>();
-      const send = (w: Worker) => {
-        if (next >= tasks.length) return false;
-        const batch = tasks.slice(next, next + BATCH);
-        next += batch.length;
+      const send = (w: Worker, i: number) => {
+        if (left === 0) return false;
+        let lane = lanes[i]!;
+        if (lane.next >= lane.end) {
+          const from = lanes.reduce((a, b) => (b.end - b.next > a.end - a.next ? b : a));
+          const mid = from.next + Math.floor((from.end - from.next) / 2);
+          lanes[i] = lane = { next: mid, end: from.end };
+          from.end = mid;
+        }
+        const batch = tasks.slice(lane.next, Math.min(lane.next + BATCH, lane.end));
+        lane.next += batch.length;
+        left -= batch.length;
         pending++;
         // The first batch of a run tells the worker to forget what earlier runs saw.
-        w.postMessage({ batch: next, reset: !started.has(w), tasks: batch });
+        w.postMessage({ batch: lane.next, reset: !started.has(w), tasks: batch });
         started.add(w);
         return true;
       };
-      for (const w of this.workers) {
+      this.workers.forEach((w, wi) => {
         w.ref();
         const onMessage = (msg: { results: ArticleResult[] }) => {
           if (failed) return;
@@ -109,29 +158,52 @@ export class WorkerPool {
             failed = true;
             return finish(e as Error);
           }
-          send(w);
-          if (pending === 0 && next >= tasks.length) finish();
+          send(w, wi);
+          if (pending === 0 && left === 0) finish();
         };
         const onError = (e: Error) => {
           if (failed) return;
           failed = true;
           finish(e);
         };
-        const onExit = (code: number) => onError(new Error(`build worker exited with code ${code}`));
-        w.on('message', onMessage);
-        w.on('error', onError);
-        w.on('exit', onExit);
-        cleanups.push(() => {
-          w.off('message', onMessage);
-          w.off('error', onError);
-          w.off('exit', onExit);
-        });
-        for (let i = 0; i < IN_FLIGHT; i++) send(w);
-      }
+        cleanups.push(listen(w, onMessage, onError));
+        for (let i = 0; i < IN_FLIGHT; i++) send(w, wi);
+      });
     });
   }
 
+  /**
+   * Renders and writes nodes' files on the workers, `groups[i]` on worker i (a group may be empty).
+   * Resolves with each group's results in task order; rejects on the first error (`io`: a write failed).
+   */
+  renderNodes(groups: readonly NodeTask[][], tree: readonly NodeSummary[]): Promise<NodeFileResult[][][]> {
+    if (this.busy) throw new Error('WorkerPool.renderNodes: already running');
+    if (this.failure) return Promise.reject(this.failure);
+    this.busy = true;
+    const cleanups: (() => void)[] = [];
+    const done = () => {
+      for (const c of cleanups) c();
+      this.busy = false;
+      if (!this.closing) for (const w of this.workers) w.unref();
+    };
+    const runs = groups.map(
+      (group, i) =>
+        new Promise<NodeFileResult[][]>((resolve, reject) => {
+          const w = this.workers[i];
+          if (!w || !group.length) return resolve([]);
+          w.ref();
+          const onMessage = (msg: { nodes?: NodeFileResult[][]; error?: { message: string; io: boolean } }) =>
+            msg.error ? reject(Object.assign(new Error(msg.error.message), { io: msg.error.io })) : resolve(msg.nodes!);
+          cleanups.push(listen(w, onMessage, reject));
+          w.postMessage({ nodes: group, tree });
+        }),
+    );
+    return Promise.all(runs).finally(done);
+  }
+
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    // Referenced until they are gone (a run that ends meanwhile does not unreference them).
+    this.closing = true;
+    await Promise.all(this.workers.map((w) => (w.ref(), w.terminate())));
   }
 }

@@ -5,7 +5,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { entryNodes, nodeKey } from '../core/categories.js';
 import { compareEntries, type Entry } from '../core/entry.js';
+import type { NodeSummary } from '../core/site.js';
 import { runArticleTask, type ArticleResult, type ArticleTask, type TaskContext } from './article-task.js';
+import { NodeWriteError, runNodeTask, type NodeFileResult, type NodeTask } from './node-task.js';
 
 const ctx = workerData as TaskContext;
 const dirs = new Set<string>();
@@ -29,8 +31,27 @@ function mayBeListed(e: Entry): boolean {
   return listed;
 }
 
-parentPort!.on('message', (msg: { batch: number; reset: boolean; tasks: ArticleTask[] }) => {
-  if (msg.reset) tops = new Map(); // a new build: what an earlier one saw may have changed
+type Message = { batch: number; reset: boolean; tasks: ArticleTask[] } | { nodes: NodeTask[]; tree: NodeSummary[] };
+
+parentPort!.on('message', (msg: Message) => {
+  if ('nodes' in msg) {
+    // A build's last step: some of its nodes' feeds and pages. An error ends the build.
+    dirs.clear(); // (folders may have gone since the worker made them)
+    let nodes: NodeFileResult[][] | undefined;
+    let error: { message: string; io: boolean } | undefined;
+    try {
+      nodes = msg.nodes.map((t) => runNodeTask(t, msg.tree, ctx, dirs));
+    } catch (e) {
+      error = { message: (e as Error).message, io: e instanceof NodeWriteError };
+    }
+    parentPort!.postMessage(error === undefined ? { nodes } : { error });
+    return;
+  }
+  if (msg.reset) {
+    // A new build: what an earlier one saw may have changed (and the folders it made may be gone).
+    tops = new Map();
+    dirs.clear();
+  }
   const results = msg.tasks.map((t): ArticleResult => {
     try {
       const r = runArticleTask(t, ctx, dirs);

@@ -173,6 +173,12 @@ export function renderNodeFiles(node: SiteNode, tree: readonly NodeSummary[], se
   ];
 }
 
+/** The paths of the files renderNodeFiles gives a node with these slugs. */
+export function nodeFilePaths(slugs: readonly string[]): string[] {
+  const dir = nodeDir(slugs);
+  return [...Object.values(FEED_FILES).map((f) => dir + f), dir + PAGE_FILE];
+}
+
 /** The file of an article's page, relative to the public root (a permalink may have moved it). */
 export function articlePagePathOf(entry: Pick<Entry, 'id' | 'page'>): string {
   return entry.page ?? articlePagePath(entry.id);

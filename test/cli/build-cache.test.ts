@@ -285,4 +285,18 @@ describe('build cache', () => {
     await build({ content: new FsStore(content), contentPrefix: '', out: new FsStore(reference), outPrefix: '', settings, log: () => {} });
     expectSameFiles(await files(out), await files(reference));
   });
+
+  it('a category file that cannot be written stops a large build with its path, whichever thread renders it', async () => {
+    // The nodes of a large build are rendered by the workers and this thread together: a folder
+    // that cannot be made (a file named `categories` is in the way) fails each of them the same way.
+    const content = path.join(tmp, 'many-blocked');
+    for (let copy = 0; copy < 3; copy++) await cp(CORPUS_DIR, path.join(content, `c${copy}`), { recursive: true, filter: (src) => !src.endsWith('README.md') });
+    const out = path.join(tmp, 'many-blocked-out');
+    await mkdir(out, { recursive: true });
+    await writeFile(path.join(out, 'categories'), 'not a folder');
+    const r = await syndic(['build', '--content', content, '--out', out, '--cache-dir', path.join(tmp, 'many-blocked-cache')]);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/^error: cannot write \S*categories\/\S+ \(E[A-Z]+\), check the output folder's permissions and free space\n$/);
+    expect(await readFile(path.join(out, 'categories'), 'utf8')).toBe('not a folder');
+  });
 });
