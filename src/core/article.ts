@@ -1,4 +1,5 @@
 // Article bytes → Article, or an ArticleError naming the file, the line where known, and the reason.
+import { isUtf8 } from 'node:buffer';
 import matter from 'gray-matter';
 import yaml from 'js-yaml';
 import { dateFromPath, parseDate, type DateSource } from './dates.js';
@@ -183,14 +184,14 @@ export function parseArticle(input: ParseInput, settings: Settings, renderBody: 
   const { file, bytes } = input;
   if (bytes.length > settings.maxArticleBytes)
     throw new ArticleError(file, `article is ${bytes.length} bytes, over the limit of ${settings.maxArticleBytes} bytes (maxArticleBytes)`);
-  let decoded: string;
-  try {
-    // The native strict decoder validates fast; the byte-by-byte scan runs only to locate an error.
-    decoded = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
+  // The native validator is fast; the byte-by-byte scan runs only to locate an error.
+  if (!isUtf8(bytes)) {
     const bad = Math.max(0, firstInvalidUtf8(bytes));
     throw new ArticleError(file, `bytes are not valid UTF-8 (byte offset ${bad})`, lineOfOffset(bytes, bad));
   }
+  let decoded = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  // What a TextDecoder does: a leading byte order mark is not text.
+  if (decoded.charCodeAt(0) === 0xfeff) decoded = decoded.slice(1);
 
   let text = decoded.replace(/^\uFEFF/, '');
   if (text.includes('\r')) text = text.replace(/\r\n?/g, '\n');
@@ -208,9 +209,16 @@ export function parseArticle(input: ParseInput, settings: Settings, renderBody: 
   if (!CLOSING.test(text))
     throw new ArticleError(file, 'front matter is not closed by a line `---`', leadLines + 1);
 
-  let parsed: { data: Record<string, unknown>; content: string };
+  // gray-matter ends the front matter at the first `\n---` after the opening line: it is given the text
+  // up to there only (given the whole article, it copies it into a Buffer and hashes it as a cache key),
+  // and the body is cut here as gray-matter cuts it.
+  const close = text.indexOf('\n---', opening[0].length - 1);
+  let body = text.slice(close + 4);
+  if (body[0] === '\r') body = body.slice(1);
+  if (body[0] === '\n') body = body.slice(1);
+  let parsed: { data: Record<string, unknown> };
   try {
-    parsed = matter(text, MATTER_OPTIONS) as unknown as typeof parsed;
+    parsed = matter(text.slice(0, close + 4), MATTER_OPTIONS) as unknown as typeof parsed;
   } catch (e) {
     const err = e as { mark?: { line?: number }; reason?: string; message?: string };
     // js-yaml counts from 0, starting at the rest of the opening `---` line (gray-matter keeps it).
@@ -291,7 +299,7 @@ export function parseArticle(input: ParseInput, settings: Settings, renderBody: 
       ...(author ? { author } : {}),
       ...(firstString(data, ['headimg', 'thumbnail', 'cover', 'image']) ? { image: firstString(data, ['headimg', 'thumbnail', 'cover', 'image'])! } : {}),
       ...(description ? { description } : {}),
-      html: renderBody(parsed.content),
+      html: renderBody(body),
       draft: data.draft === true || data.draft === 'true' || data.published === false || data.published === 'false',
       ...(unlisted ? { unlisted } : {}),
       ...(guid ? { guid } : {}),

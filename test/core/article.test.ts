@@ -47,6 +47,21 @@ describe('front matter framing', () => {
     expect(a.html).not.toContain('\r');
   });
 
+  it('reads two BOMs as one (the second is not text either), as before the parser took bytes', () => {
+    const a = article('\uFEFF\uFEFF---\ntitle: Hello\n---\n<p>Hi</p>');
+    expect(a.title).toBe('Hello');
+    expect(a.html).toBe('<p>Hi</p>');
+  });
+
+  it("ends the front matter at the first line that starts with `---` (gray-matter's rule), the body after it", () => {
+    // The closing line must be `---` alone somewhere (else: not closed), but an earlier `---x` line ends the YAML.
+    const a = article('---\ntitle: Hello\n---x\n\n---\n\nAfter');
+    expect(a.title).toBe('Hello');
+    expect(a.html).toBe('<p>x</p>\n<hr>\n<p>After</p>\n');
+    expect(article('---\ntitle: Hello\n---\n\n\nBody').html).toBe('<p>Body</p>\n');
+    expect(article('---\ntitle: Hello\n---').html).toBe('');
+  });
+
   it('rejects a file with no front matter, naming the file', () => {
     const e = rejection(() => parse('# Just markdown'));
     expect(e.file).toBe('posts/a.md');
