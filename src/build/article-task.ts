@@ -13,7 +13,7 @@ import { processArticle } from '../core/pipeline.js';
 import type { Settings } from '../core/settings.js';
 import { articlePagePathOf, renderArticleFiles } from '../core/site.js';
 import { digest, writeAtomic, type FileRecord } from './files.js';
-import { linkedNodes, nodeInput, ownSlugs, slugSignature } from './slugs.js';
+import { linkedNodes, nodeInput, ownSlugs, slugSignature, type NodeInput } from './slugs.js';
 import type { ArticleRecord } from './state.js';
 
 export interface TaskContext {
@@ -61,6 +61,28 @@ export interface ArticleResult {
   ioError?: string;
   /** The file was gone when read (deleted since the listing): no longer an article. */
   gone?: boolean;
+}
+
+type PageLinks = { signature: string; tree: { path: NodePath; slugs: string[]; count: number }[] };
+
+/** The nodes a page links with their slugs, and their signature (slugs.ts). Given slugs name only the nodes of the site (an unlisted article's category may have none). */
+function pageLinks(input: NodeInput, given?: Record<string, string[]>): PageLinks {
+  const slugsOf = (p: NodePath): string[] | undefined => (given ? given[nodeKey(p)] : ownSlugs(p));
+  const tree = linkedNodes(input).flatMap((p) => {
+    const slugs = slugsOf(p);
+    return slugs ? [{ path: p, slugs, count: 0 }] : [];
+  });
+  return { signature: slugSignature(input, slugsOf), tree };
+}
+
+// With each name's own slug (a build's first pass), the links depend on the category list alone, which
+// thousands of articles share: worked out once per list.
+const ownLinks = new Map<string, PageLinks>();
+function ownPageLinks(input: NodeInput): PageLinks {
+  const key = JSON.stringify(input);
+  let links = ownLinks.get(key);
+  if (!links) ownLinks.set(key, (links = pageLinks(input)));
+  return links;
 }
 
 export function runArticleTask(task: ArticleTask, ctx: TaskContext, dirs: Set<string>): ArticleResult {
@@ -116,13 +138,8 @@ export function runArticleTask(task: ArticleTask, ctx: TaskContext, dirs: Set<st
   const result: ArticleResult = { rel: task.rel, same: false, stat, record, entry };
   if (task.page) {
     const given = task.page.slugs;
-    // Given slugs name only the nodes of the site (an unlisted article's category may have none).
-    const slugsOf = (p: NodePath): string[] | undefined => (given ? given[nodeKey(p)] : ownSlugs(p));
-    record.pageDigest = `${entryDigest}:${slugSignature(input, slugsOf)}`;
-    const tree = linkedNodes(input).flatMap((p) => {
-      const slugs = slugsOf(p);
-      return slugs ? [{ path: p, slugs, count: 0 }] : [];
-    });
+    const { signature, tree } = given ? pageLinks(input, given) : ownPageLinks(input);
+    record.pageDigest = `${entryDigest}:${signature}`;
     const [page] = renderArticleFiles(entry, tree, ctx.settings);
     const body = Buffer.from(page!.body);
     const hash = digest(body);
@@ -139,3 +156,4 @@ export function runArticleTask(task: ArticleTask, ctx: TaskContext, dirs: Set<st
   }
   return result;
 }
+

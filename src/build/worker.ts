@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { entryNodes, nodeKey } from '../core/categories.js';
 import { compareEntries, type Entry } from '../core/entry.js';
 import type { NodeSummary } from '../core/site.js';
+import { nodeInput } from './slugs.js';
 import { runArticleTask, type ArticleResult, type ArticleTask, type TaskContext } from './article-task.js';
 import { NodeWriteError, runNodeTask, type NodeFileResult, type NodeTask } from './node-task.js';
 
@@ -14,11 +15,17 @@ const dirs = new Set<string>();
 const k = ctx.settings.feedLimit;
 let tops = new Map<string, Pick<Entry, 'date' | 'id'>[]>();
 
+// The keys of the nodes an entry is in depend on its category list (and tags), which thousands share.
+const nodeKeysOf = new Map<string, string[]>();
+
 /** Records the entry in this worker's tops; false when every node it is in already has k newer ones. */
 function mayBeListed(e: Entry): boolean {
   let listed = false;
-  for (const p of entryNodes(e)) {
-    const key = nodeKey(p);
+  const input = nodeInput(e);
+  const inputKey = JSON.stringify(input);
+  let keys = nodeKeysOf.get(inputKey);
+  if (!keys) nodeKeysOf.set(inputKey, (keys = entryNodes(input).map(nodeKey)));
+  for (const key of keys) {
     let top = tops.get(key);
     if (!top) tops.set(key, (top = []));
     if (top.length === k && compareEntries(e, top[k - 1]!) >= 0) continue;
