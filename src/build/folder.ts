@@ -529,6 +529,13 @@ export class FolderBuilder {
       records.set(r.rel, rec);
       offer(r.rel, rec, r.entry);
     });
+    // The rest of a single build (a few pages at most, then the nodes, which this thread shares with
+    // the workers) needs no more threads than the cores beside this one: the others' memory goes back.
+    if (this.pool && !this.opts.keepWorkers) {
+      const keep = Math.min(this.pool.size, os.availableParallelism() - 1);
+      if (keep > 0) await this.pool.shrink(keep);
+      else await this.close();
+    }
 
     // In path order: the listing's (sorted), which holds every record's file.
     const entryRels: string[] = [];

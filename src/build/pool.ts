@@ -18,10 +18,11 @@ const BATCH = 24;
 const IN_FLIGHT = 2;
 // A small young generation keeps each worker's heap near its live data (the default lets it grow
 // to tens of MB per thread between scavenges); measured: 60 MB less peak RSS for two workers than
-// the default. 16 MB was tried (fewer scavenges in a profile) and measured against 8 MB, alternating,
-// on the 10,000-article bench: the same CPU time (15.2-15.5 against 15.3-16.4 s user) for 282-289
-// against 270-275 MB peak RSS, too close to the 300 MB target.
-const LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 8 };
+// the default. Since each result leaves the worker as soon as it is made, what a scavenge copies is
+// mostly the article in progress, so fewer scavenges cost less: measured on the 10,000-article bench,
+// 4 runs each, alternating: user CPU 10.89 s (8 MB), 10.51 s (12 MB), 10.33 s (16 MB); peak RSS
+// 245-254, 251-267, 275-283 MB. 12 MB keeps the RSS well inside the 300 MB target.
+const LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 12 };
 
 type Script = { url: URL } | { boot: string };
 
@@ -73,13 +74,15 @@ export class WorkerPool {
   /** A worker that failed or ended while no run was listening (a pool started early): runs reject with it. */
   private failure: Error | undefined;
 
+  /** What stops listening for each worker's failures outside runs. */
+  private readonly watching = new Map<Worker, () => void>();
+
   private constructor(workers: Worker[]) {
     this.workers = workers;
     for (const w of this.workers) {
       // An idle pool must not keep the process alive.
       w.unref();
-      w.on('error', (e) => (this.failure ??= e));
-      w.on('exit', (code) => (this.failure ??= new Error(`build worker exited with code ${code}`)));
+      this.watching.set(w, listen(w, () => {}, (e) => (this.failure ??= e)));
     }
   }
 
@@ -149,15 +152,17 @@ export class WorkerPool {
       };
       this.workers.forEach((w, wi) => {
         w.ref();
-        const onMessage = (msg: { results: ArticleResult[] }) => {
+        // One message per result; the last of a batch says so.
+        const onMessage = (msg: { result: ArticleResult; last: boolean }) => {
           if (failed) return;
-          pending--;
           try {
-            for (const r of msg.results) onResult(r);
+            onResult(msg.result);
           } catch (e) {
             failed = true;
             return finish(e as Error);
           }
+          if (!msg.last) return;
+          pending--;
           send(w, wi);
           if (pending === 0 && left === 0) finish();
         };
@@ -205,5 +210,13 @@ export class WorkerPool {
     // Referenced until they are gone (a run that ends meanwhile does not unreference them).
     this.closing = true;
     await Promise.all(this.workers.map((w) => (w.ref(), w.terminate())));
+  }
+
+  /** Ends the workers past the first `size` (their memory goes back); the others stay. */
+  async shrink(size: number): Promise<void> {
+    if (this.busy) throw new Error('WorkerPool.shrink: a run is going on');
+    const gone = this.workers.splice(Math.max(1, size));
+    for (const w of gone) this.watching.get(w)?.();
+    await Promise.all(gone.map((w) => (w.ref(), w.terminate())));
   }
 }

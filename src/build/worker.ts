@@ -59,14 +59,17 @@ parentPort!.on('message', (msg: Message) => {
     tops = new Map();
     dirs.clear();
   }
-  const results = msg.tasks.map((t): ArticleResult => {
+  // Each result goes as soon as it is made (the last one of the batch says so): kept until the batch
+  // ends, results (whole entries) outlived the young generation and were copied, then promoted, by
+  // its collections.
+  msg.tasks.forEach((t, i) => {
+    let result: ArticleResult;
     try {
-      const r = runArticleTask(t, ctx, dirs);
-      if (r.entry && !t.wantEntry && !mayBeListed(r.entry)) delete r.entry;
-      return r;
+      result = runArticleTask(t, ctx, dirs);
+      if (result.entry && !t.wantEntry && !mayBeListed(result.entry)) result.entry = undefined;
     } catch (e) {
-      return { rel: t.rel, same: false, stat: { size: 0, mtimeMs: 0, ino: 0, readAt: 0, hash: '', firstSeen: t.firstSeen ?? 0 }, ioError: `${t.rel}: ${(e as Error).message}` };
+      result = { rel: t.rel, same: false, stat: { size: 0, mtimeMs: 0, ino: 0, readAt: 0, hash: '', firstSeen: t.firstSeen ?? 0 }, ioError: `${t.rel}: ${(e as Error).message}` };
     }
+    parentPort!.postMessage({ result, last: i === msg.tasks.length - 1 });
   });
-  parentPort!.postMessage({ batch: msg.batch, results });
 });
