@@ -421,9 +421,9 @@ export class FolderBuilder {
 
     // 2. Streamed top-k per node: entries stay in memory only while some node's feed may list them.
     // The feed order comes from the core (loaded only when the tops are needed).
-    let compare: typeof import('../core/entry.js').compareEntries | undefined;
+    let compare: typeof import('../core/order.js').compareEntries | undefined;
     const loadOrder = async () => {
-      compare ??= (await import('../core/entry.js')).compareEntries;
+      compare ??= (await import('../core/order.js')).compareEntries;
     };
     // Entry records carry `date` and `id`, all the order looks at.
     const itemOrder = (a: Item, b: Item) => compare!(a.rec as { date: string; id: string }, b.rec as { date: string; id: string });

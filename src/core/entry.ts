@@ -8,6 +8,9 @@ import type { Settings } from './settings.js';
 import { summarize } from './summary.js';
 import { escapeHtml, truncate } from './text.js';
 
+// The feed order lives apart, so that ordering and rendering entries never loads the cleaner.
+export { compareEntries } from './order.js';
+
 export interface Entry {
   id: string;
   url: string;
@@ -131,7 +134,3 @@ export function toEntry(article: Article, settings: Settings): Entry {
   };
 }
 
-/** Feed order: newest first, ties broken by id so that every build agrees. */
-export function compareEntries(a: Pick<Entry, 'date' | 'id'>, b: Pick<Entry, 'date' | 'id'>): number {
-  return a.date < b.date ? 1 : a.date > b.date ? -1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}

@@ -1,7 +1,8 @@
 // Plans the public files: which feeds (and, later, pages) exist for a set of entries, and their bytes.
 // Pure: the same entries and settings always give the same files.
 import { assignSlugPaths, entryNodes, isTagNode, nodeDir, nodeKey, nodeLabel, TAG_NODE, type NodePath } from './categories.js';
-import { compareEntries, type Entry } from './entry.js';
+import type { Entry } from './entry.js';
+import { compareEntries } from './order.js';
 import { renderFeeds, type FeedMeta } from './feeds/index.js';
 import { articlePagePath, FEED_FILES } from './layout.js';
 import { renderOpml } from './opml.js';
