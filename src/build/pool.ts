@@ -7,6 +7,7 @@
 // and a few hundred ms per worker); if esbuild is missing, the worker loads tsx instead.
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import os from 'node:os';
+import { deserialize } from 'node:v8';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
@@ -18,11 +19,12 @@ const BATCH = 24;
 const IN_FLIGHT = 2;
 // A small young generation keeps each worker's heap near its live data (the default lets it grow
 // to tens of MB per thread between scavenges); measured: 60 MB less peak RSS for two workers than
-// the default. Since each result leaves the worker as soon as it is made, what a scavenge copies is
-// mostly the article in progress, so fewer scavenges cost less: measured on the 10,000-article bench,
-// 4 runs each, alternating: user CPU 10.89 s (8 MB), 10.51 s (12 MB), 10.33 s (16 MB); peak RSS
-// 245-254, 251-267, 275-283 MB. 12 MB keeps the RSS well inside the 300 MB target.
-const LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 12 };
+// the default. 16 MB was tried (fewer scavenges in a profile) and measured against 8 MB, alternating,
+// on the 10,000-article bench: the same CPU time (15.2-15.5 against 15.3-16.4 s user) for 282-289
+// against 270-275 MB peak RSS, too close to the 300 MB target. Since results leave the worker
+// serialized (worker.ts), 12 MB was measured against 8 MB again: the same CPU (9.55-10.14 against
+// 9.73-9.87 s user, 3 alternating runs each).
+const LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 8 };
 
 type Script = { url: URL } | { boot: string };
 
@@ -152,17 +154,16 @@ export class WorkerPool {
       };
       this.workers.forEach((w, wi) => {
         w.ref();
-        // One message per result; the last of a batch says so.
-        const onMessage = (msg: { result: ArticleResult; last: boolean }) => {
+        // A batch's results, each serialized by the worker (v8.serialize) as soon as it was made.
+        const onMessage = (msg: { results: Uint8Array[] }) => {
           if (failed) return;
+          pending--;
           try {
-            onResult(msg.result);
+            for (const r of msg.results) onResult(deserialize(r) as ArticleResult);
           } catch (e) {
             failed = true;
             return finish(e as Error);
           }
-          if (!msg.last) return;
-          pending--;
           send(w, wi);
           if (pending === 0 && left === 0) finish();
         };

@@ -2,6 +2,7 @@
 // It sends an entry back only if it may be among some node's newest: an entry that this worker has
 // already seen feedLimit newer ones beside, in every node it belongs to, can be in no feed (the
 // build's tops are drawn from the same articles), so it stays here and is never copied.
+import { serialize } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import { entryNodes, nodeKey } from '../core/categories.js';
 import { compareEntries, type Entry } from '../core/entry.js';
@@ -59,10 +60,10 @@ parentPort!.on('message', (msg: Message) => {
     tops = new Map();
     dirs.clear();
   }
-  // Each result goes as soon as it is made (the last one of the batch says so): kept until the batch
-  // ends, results (whole entries) outlived the young generation and were copied, then promoted, by
-  // its collections.
-  msg.tasks.forEach((t, i) => {
+  // Each result is serialized as soon as it is made, and the batch's bytes go in one message: kept
+  // as objects until the batch ended, results (whole entries) outlived the young generation and were
+  // copied, then promoted, by its collections (and a message per result costs more than that).
+  const results = msg.tasks.map((t) => {
     let result: ArticleResult;
     try {
       result = runArticleTask(t, ctx, dirs);
@@ -70,6 +71,8 @@ parentPort!.on('message', (msg: Message) => {
     } catch (e) {
       result = { rel: t.rel, same: false, stat: { size: 0, mtimeMs: 0, ino: 0, readAt: 0, hash: '', firstSeen: t.firstSeen ?? 0 }, ioError: `${t.rel}: ${(e as Error).message}` };
     }
-    parentPort!.postMessage({ result, last: i === msg.tasks.length - 1 });
+    return serialize(result);
   });
+  // Their memory goes to the main thread (no copy).
+  parentPort!.postMessage({ batch: msg.batch, results }, results.map((b) => b.buffer as ArrayBuffer));
 });
