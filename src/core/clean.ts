@@ -72,10 +72,17 @@ const DISPLAY_NONE = /(?:^|;)\s*display\s*:\s*none\s*(?:!\s*important\s*)?(?:;|$
  * `display: none`; plus the furniture classes above.
  */
 export function isHidden(attribs: Readonly<Record<string, string>>): boolean {
+  return hiddenWith(attribs, classesOf(attribs));
+}
+
+/** The element's class names as the rules read them (no class attribute: none). */
+const classesOf = (attribs: Readonly<Record<string, string>>): readonly string[] => (attribs.class === undefined ? [] : attribs.class.split(/\s+/));
+
+/** isHidden, the class names already split. */
+function hiddenWith(attribs: Readonly<Record<string, string>>, classes: readonly string[]): boolean {
   if (attribs.hidden !== undefined) return true;
   if ((attribs['aria-hidden'] ?? '').trim().toLowerCase() === 'true') return true;
   if (DISPLAY_NONE.test(attribs.style ?? '')) return true;
-  const classes = (attribs.class ?? '').split(/\s+/);
   return FURNITURE_CLASSES.some((c) => classes.includes(c));
 }
 
@@ -100,26 +107,41 @@ export function absoluteUrl(raw: string, base: string): string | null {
   return null;
 }
 
-function absoluteSrcset(raw: string, base: string): string | null {
+function absoluteSrcset(raw: string, resolve: Resolve): string | null {
   const parts = raw
     .split(/,\s+|,(?=\S+\s)/)
     .map((candidate) => {
       const [url = '', ...descriptor] = candidate.trim().split(/\s+/);
-      const abs = absoluteUrl(url, base);
+      const abs = resolve(url);
       return abs ? [abs.replace(/,/g, '%2C'), ...descriptor].join(' ') : null;
     })
     .filter((x): x is string => x !== null);
   return parts.length ? parts.join(', ') : null;
 }
 
+/** absoluteUrl against one base, each URL resolved once (cleaning an article asks for the same ones again). */
+type Resolve = (raw: string) => string | null;
+function resolver(base: string): Resolve {
+  const seen = new Map<string, string | null>();
+  return (raw) => {
+    let abs = seen.get(raw);
+    if (abs === undefined) seen.set(raw, (abs = absoluteUrl(raw, base)));
+    return abs;
+  };
+}
+
 /** The first lazy-loading URL (data-src, data-original, …) that resolves, if any. */
-function lazySrc(a: Readonly<Record<string, string>>, base: string): string | undefined {
-  return LAZY_SRC.map((k) => a[k]).find((v) => v && absoluteUrl(v, base));
+function lazySrc(a: Readonly<Record<string, string>>, resolve: Resolve): string | undefined {
+  for (const k of LAZY_SRC) {
+    const v = a[k];
+    if (v && resolve(v)) return v;
+  }
+  return undefined;
 }
 
 /** The absolute URL an `<img>` shows (lazy URL first, as cleaning rewrites it), or null. */
-function imageSrc(a: Readonly<Record<string, string>>, base: string): string | null {
-  const abs = absoluteUrl(lazySrc(a, base) ?? a.src ?? '', base);
+function imageSrc(a: Readonly<Record<string, string>>, resolve: Resolve): string | null {
+  const abs = resolve(lazySrc(a, resolve) ?? a.src ?? '');
   return abs && !abs.startsWith('mailto:') ? abs : null;
 }
 
@@ -133,9 +155,9 @@ function parseSelector(s: string): Selector {
   if (!m || (!m[1] && !m[2] && !m[3])) throw new Error(`dropSelectors: unsupported selector "${s}" (use .class, tag.class, #id or tag)`);
   return { tag: m[1]?.toLowerCase(), cls: m[2], id: m[3] };
 }
-function matches(sel: Selector, tag: string, attribs: Record<string, string>): boolean {
+function matches(sel: Selector, tag: string, attribs: Readonly<Record<string, string>>, classes: readonly string[]): boolean {
   if (sel.tag && sel.tag !== tag) return false;
-  if (sel.cls && !(attribs.class ?? '').split(/\s+/).includes(sel.cls)) return false;
+  if (sel.cls && !classes.includes(sel.cls)) return false;
   if (sel.id && attribs.id !== sel.id) return false;
   return true;
 }
@@ -152,10 +174,12 @@ function mayBeDroppedOrByline(html: string, selectors: readonly Selector[]): boo
   if (selectors.some((sel) => sel.cls === undefined && sel.id === undefined)) return true;
   const lower = html.toLowerCase();
   if (lower.includes('hidden')) return true;
-  const texts = html.includes('&') && !onlyInertEntities(html, lower) ? [html, decodeHTML(html), decodeHTMLAttribute(html)] : [html];
   // Every FURNITURE_CLASSES name holds `copy`; every BYLINE_CLASSES name holds one of these four.
   const names = ['copy', 'author', 'byline', 'bio', 'writer', ...selectors.map((sel) => (sel.cls ?? sel.id)!)];
-  return texts.some((t) => DISPLAY_NONE_ANYWHERE.test(t) || names.some((n) => t.includes(n)));
+  const found = (t: string) => DISPLAY_NONE_ANYWHERE.test(t) || names.some((n) => t.includes(n));
+  // The HTML as written first: decoded both ways only when that finds nothing.
+  if (found(html)) return true;
+  return html.includes('&') && !onlyInertEntities(html, lower) && (found(decodeHTML(html)) || found(decodeHTMLAttribute(html)));
 }
 const DISPLAY_NONE_ANYWHERE = /display\s*:\s*none/i;
 
@@ -178,8 +202,8 @@ function onlyInertEntities(html: string, lower: string): boolean {
 }
 
 /** Whether an element goes, with its content, by dropSelectors or because the source hides it. */
-function isDropped(tag: string, attribs: Readonly<Record<string, string>>, selectors: readonly Selector[]): boolean {
-  return isHidden(attribs) || selectors.some((sel) => matches(sel, tag, attribs));
+function isDropped(tag: string, attribs: Readonly<Record<string, string>>, selectors: readonly Selector[], classes = classesOf(attribs)): boolean {
+  return hiddenWith(attribs, classes) || selectors.some((sel) => matches(sel, tag, attribs, classes));
 }
 
 // Compiled once: a RegExp built per call is compiled again at every image (a fifth of cleaning's time).
@@ -202,20 +226,23 @@ interface ImageLog {
 // isDropped or an author class applies.
 const REWRITTEN = new Set(['iframe', 'embed', 'object', 'img', 'source', 'a', 'video', 'audio', 'track']);
 
-function rewrite(tag: string, attribs: Record<string, string>, opts: CleanOptions, selectors: Selector[], images: ImageLog) {
-  const classes = (attribs.class ?? '').split(/\s+/);
+function rewrite(tag: string, attribs: Record<string, string>, resolve: Resolve, selectors: Selector[], images: ImageLog) {
+  const classes = classesOf(attribs);
+  const dropped = isDropped(tag, attribs, selectors, classes);
   if (tag === 'img') {
-    const src = imageSrc(attribs, opts.baseUrl);
+    const src = imageSrc(attribs, resolve);
     const small = (['width', 'height'] as const).some((d) => (declaredPx(attribs, d) ?? Infinity) < MIN_LEAD_IMAGE_PX);
-    if (src && isDropped(tag, attribs, selectors)) images.dropped.push(src);
+    if (src && dropped) images.dropped.push(src);
     else if (src && (small || DECORATIVE_IMAGE_CLASSES.some((c) => classes.includes(c)))) images.decorative.push(src);
   }
-  if (isDropped(tag, attribs, selectors)) return { tagName: DROP_TAG, attribs: {} };
+  if (dropped) return { tagName: DROP_TAG, attribs: {} };
   if (BYLINE_CLASSES.some((c) => classes.includes(c))) return { tagName: BYLINE_TAG, attribs: {} };
+  // A tag rewritten by its name gets a copy of its attributes; any other comes back as it came.
+  if (!REWRITTEN.has(tag)) return { tagName: tag, attribs };
   const a: Record<string, string> = { ...attribs };
   const url = (name: string) => {
     if (a[name] === undefined) return;
-    const abs = absoluteUrl(a[name], opts.baseUrl);
+    const abs = resolve(a[name]);
     if (abs) a[name] = abs;
     else delete a[name];
   };
@@ -224,19 +251,19 @@ function rewrite(tag: string, attribs: Record<string, string>, opts: CleanOption
     case 'embed':
     case 'object': {
       // A dropped embed leaves a plain link, so the reader can still reach the video.
-      const src = absoluteUrl(a.src ?? a.data ?? '', opts.baseUrl);
+      const src = resolve(a.src ?? a.data ?? '');
       if (!src || src.startsWith('mailto:')) return { tagName: tag, attribs: {} };
       return { tagName: 'a', attribs: { href: src }, text: src };
     }
     case 'img':
     case 'source': {
-      const lazy = lazySrc(a, opts.baseUrl);
+      const lazy = lazySrc(a, resolve);
       if (lazy) a.src = lazy;
       const lazySet = LAZY_SRCSET.map((k) => a[k]).find((v) => v);
       if (lazySet) a.srcset = lazySet;
       url('src');
       if (a.srcset !== undefined) {
-        const set = absoluteSrcset(a.srcset, opts.baseUrl);
+        const set = absoluteSrcset(a.srcset, resolve);
         if (set) a.srcset = set;
         else delete a.srcset;
       }
@@ -458,7 +485,8 @@ export function cleanHtmlWithReport(html: string, opts: CleanOptions): CleanResu
   const selectors = opts.dropSelectors.map(parseSelector);
   const images: ImageLog = { dropped: [], decorative: [] };
   const input = capNesting(escapeMarkupInCode(html, selectors));
-  const all = (tag: string, attribs: Record<string, string>) => rewrite(tag, attribs, opts, selectors, images);
+  const resolve = resolver(opts.baseUrl);
+  const all = (tag: string, attribs: Record<string, string>) => rewrite(tag, attribs, resolve, selectors, images);
   let transformTags: Record<string, (tag: string, attribs: Record<string, string>) => { tagName: string; attribs: Record<string, string>; text?: string }>;
   if (mayBeDroppedOrByline(input, selectors)) {
     transformTags = {
