@@ -22,7 +22,7 @@ import type { NodeSummary, OutFile } from '../core/site.js';
 import { IoError, UsageError } from '../errors.js';
 import type { ArticleResult, ArticleTask, TaskContext } from './article-task.js';
 import { linkedNodes, nodeInput, oversizeReason, slugSignature } from './slugs.js';
-import { digest, intactFiles, readManifest, removeOwned, removeStaleTemporaries, TMP_DIR, writeAtomic, writeManifest, type FileRecord } from './files.js';
+import { declareIntents, digest, intactFiles, INTERRUPTED, MANIFEST_FILE, readIntents, readManifest, removeOwned, removeStaleTemporaries, TMP_DIR, writeAtomic, writeManifest, type FileRecord } from './files.js';
 import { WorkerPool } from './pool.js';
 import {
   codeFingerprint,
@@ -332,7 +332,9 @@ export class FolderBuilder {
     const started = performance.now();
     const { contentDir, outDir, settings } = this.opts;
     const exclude = [outDir, ...(this.opts.cacheDir ? [this.opts.cacheDir] : [])];
-    const hinted = options.changed !== undefined && this.listing !== undefined && this.manifest !== undefined;
+    // Files an interrupted build declared and may have written before it could save the manifest.
+    const interrupted = readIntents(outDir);
+    const hinted = options.changed !== undefined && this.listing !== undefined && this.manifest !== undefined && !interrupted.length;
     const listing = preflight(this.opts, () => (hinted ? updateListing(this.listing!, contentDir, options.changed!, exclude) : listContent(contentDir, exclude)));
     this.listing = listing;
 
@@ -351,10 +353,21 @@ export class FolderBuilder {
       this.manifest = m.files;
       manifestFound = m.found;
     }
+    // They are this build's to rewrite or remove, like the manifest's (never intact: no stat matches).
+    for (const rel of interrupted) if (rel !== MANIFEST_FILE && safeRelative(rel) && !this.manifest.has(rel)) this.manifest.set(rel, INTERRUPTED);
     const staleTemporaries = removeStaleTemporaries(outDir, !manifestFound);
     mkdirSync(path.join(outDir, TMP_DIR), { recursive: true });
     this.dirs.clear();
     const prevFiles = this.manifest;
+    /** Declares the paths among `rels` that no manifest lists yet, before they are written (files.ts). */
+    const declare = (rels: readonly string[]) => {
+      const fresh = rels.filter((r) => !prevFiles.has(r));
+      try {
+        declareIntents(outDir, fresh);
+      } catch (e) {
+        ioFail(`cannot write in ${path.join(outDir, TMP_DIR)} (${errno(e)})`);
+      }
+    };
     const intact = hinted ? prevFiles : intactFiles(outDir, prevFiles);
     const next = new Map<string, FileRecord>();
     const written: string[] = [];
@@ -473,6 +486,7 @@ export class FolderBuilder {
           unchanged++;
           return;
         }
+        declare([p]);
         try {
           next.set(p, { hash: r.page.file.hash, ...writeAtomic(outDir, p, r.page.body, this.dirs, !prev) });
         } catch (e) {
@@ -487,6 +501,8 @@ export class FolderBuilder {
         unchanged++;
       }
     };
+    // The workers write pages at the paths the tasks name.
+    declare(tasks.map((t) => t.pagePath ?? articlePagePath(t.id)));
     await this.runTasks(tasks, (r) => {
       this.opts.onProgress?.({ done: ++done, total: tasks.length });
       pageResult(r);
@@ -645,6 +661,7 @@ export class FolderBuilder {
           unchanged++;
           return;
         }
+        declare([f.path]);
         try {
           next.set(f.path, { hash, ...writeAtomic(outDir, f.path, body, this.dirs) });
         } catch (e) {
@@ -687,6 +704,7 @@ export class FolderBuilder {
           unchanged++;
           continue;
         }
+        declare([pub]);
         try {
           const dest = path.join(outDir, pub);
           mkdirSync(path.dirname(dest), { recursive: true });
