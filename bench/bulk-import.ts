@@ -1,7 +1,7 @@
 // Bulk import (issue 9, "bursts are cheap"): 2,000 articles uploaded at once to an empty bucket, as
 // `aws s3 sync` of an existing site does, on the local S3 server (s3rver in its own process), their
 // notifications delivered as the deployed SQS event source mapping delivers them (infra/publisher.ts
-// EVENT_SOURCE: batches of up to 100 messages, at most 2 invocations at a time, ReportBatchItemFailures,
+// EVENT_SOURCE: batches of up to 1,000 messages, at most 2 invocations at a time, ReportBatchItemFailures,
 // a message received up to 3 times) to the real handler (src/lambda/handler.ts, as bench/upload.ts).
 // A counting proxy in front of the server counts the handler's requests by kind and answers by status.
 // Then the same articles in a second bucket get a fresh full rebuild; public/ must be byte-identical.
@@ -37,6 +37,8 @@ export interface BulkResult {
   uploadS: number;
   /** From the first invocation until the queue was empty. */
   wallS: number;
+  /** Peak RSS of this process while the invocations ran (sampled every 50 ms): an upper bound for one invocation's (it also holds the 2,000 bodies and the counting proxy). */
+  peakRssMb: number;
   invocations: number;
   /** Invocations that threw (Lambda would retry the whole batch). */
   failedInvocations: number;
@@ -108,6 +110,8 @@ export async function benchBulkImport(log: (msg: string) => void, articles = BUL
       }
     };
     proxy.reset();
+    let peakRss = process.memoryUsage().rss;
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
     const t1 = performance.now();
     const poller = async () => {
       while (queue.length) {
@@ -126,8 +130,9 @@ export async function benchBulkImport(log: (msg: string) => void, articles = BUL
         }
       }
     };
-    await Promise.all(Array.from({ length: EVENT_SOURCE.maxConcurrency }, poller));
+    await Promise.all(Array.from({ length: EVENT_SOURCE.maxConcurrency }, poller)).finally(() => clearInterval(sampler));
     const wallS = (performance.now() - t1) / 1000;
+    const peakRssMb = Math.max(peakRss, process.memoryUsage().rss) / 2 ** 20;
     const requests = { ...proxy.counts };
     const statuses = { ...proxy.statuses };
     const bytes = { read: proxy.bytes.received, written: proxy.bytes.sent };
@@ -172,6 +177,7 @@ export async function benchBulkImport(log: (msg: string) => void, articles = BUL
       maxReceiveCount: EVENT_SOURCE.maxReceiveCount,
       uploadS,
       wallS,
+      peakRssMb,
       invocations,
       failedInvocations,
       itemFailures,
@@ -204,9 +210,9 @@ export function bulkLines(r: BulkResult): string[] {
     '',
     `Bulk import: ${r.articles.toLocaleString('en-US')} articles uploaded at once to an empty bucket (as \`aws s3 sync\`, ${SYNC_CONCURRENCY} PUTs at a time, ${r.uploadS.toFixed(1)} s), their notifications delivered as the deployed SQS event source mapping does (batches of ${r.batchSize}, at most ${r.maxConcurrency} invocations at a time, ReportBatchItemFailures, ${r.maxReceiveCount} receives) to the real handler, against the local S3 server; requests counted by the proxy (the uploads not included).`,
     '',
-    '| Invocations | Failed invocations | batchItemFailures | Dead letters | Requests | Per article | GET | PUT | LIST | DELETE | HEAD | 412 answers | Read (MiB) | Written (MiB) | Wall time (s) | Differences from a fresh rebuild |',
-    '|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
-    `| ${r.invocations} | ${r.failedInvocations} | ${r.itemFailures} | ${r.deadLetters} | ${q.total.toLocaleString('en-US')} | ${r.perArticle.toFixed(2)} | ${q.GET} | ${q.PUT} | ${q.LIST} | ${q.DELETE} | ${q.HEAD} | ${r.p412} | ${(r.bytes.read / 2 ** 20).toFixed(1)} | ${(r.bytes.written / 2 ** 20).toFixed(1)} | ${r.wallS.toFixed(1)} | ${r.differences.length} of ${r.publicFiles.toLocaleString('en-US')} files |`,
+    '| Invocations | Failed invocations | batchItemFailures | Dead letters | Requests | Per article | GET | PUT | LIST | DELETE | HEAD | 412 answers | Read (MiB) | Written (MiB) | Wall time (s) | Peak RSS (MB) | Differences from a fresh rebuild |',
+    '|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    `| ${r.invocations} | ${r.failedInvocations} | ${r.itemFailures} | ${r.deadLetters} | ${q.total.toLocaleString('en-US')} | ${r.perArticle.toFixed(2)} | ${q.GET} | ${q.PUT} | ${q.LIST} | ${q.DELETE} | ${q.HEAD} | ${r.p412} | ${(r.bytes.read / 2 ** 20).toFixed(1)} | ${(r.bytes.written / 2 ** 20).toFixed(1)} | ${r.wallS.toFixed(1)} | ${r.peakRssMb.toFixed(0)} | ${r.differences.length} of ${r.publicFiles.toLocaleString('en-US')} files |`,
     '',
     `Answers by status: ${statuses}. Requests by key: ${r.byClass.map(([c, n]) => `${c} ${n.toLocaleString('en-US')}`).join(', ')}.${r.differences.length ? ` First differences: ${r.differences.slice(0, 5).join('; ')}.` : ''}`,
   ];

@@ -256,8 +256,9 @@ export async function hugoBuilds(content: string, n: number, runs: number, log: 
   if (!version) return null;
   const site = path.join(DATA_DIR, `hugo-${n}`);
   const out = path.join(DATA_DIR, `hugo-out-${n}`);
-  if (makeSite) await makeHugoSite(content, site);
   const { existsSync } = await import('node:fs');
+  // Also when the site is missing: Hugo may have been installed after an earlier turn found none.
+  if (makeSite || !existsSync(site)) await makeHugoSite(content, site);
   const { mkdtemp } = await import('node:fs/promises');
   const samples: { ms: number; rssKb: number | null; cpuS: number | null }[] = [];
   const loadavg: number[] = [];

@@ -32,8 +32,20 @@ export const REDUCER = { timeout: Duration.minutes(15), memorySize: 6144, maxOld
  * concurrent batches mean fewer conditional-write conflicts on it; 2 is SQS's minimum.
  */
 export const EVENT_SOURCE = {
-  /** Messages (one S3 notification each, usually one object) per invocation. */
-  batchSize: 100,
+  /**
+   * Messages (one S3 notification each, usually one object) per invocation. Large, because a batch's
+   * cost is mostly per node, not per article (docs/lambda.md, "Costs and limits": a bulk import of
+   * 2,000 articles makes 4.1 requests per article in batches of 1,000, 5.2 in batches of 500, 11.7 in
+   * batches of 100). Safe: SQS standard queues allow up to 10,000 with a batching window; Lambda
+   * passes a batch in one call only up to its 6 MB payload limit and invokes with fewer messages past
+   * it (a notification is ~2 KB, ~6 KB with a 1,024-byte key); an invocation holds its articles'
+   * entries until its batch ends and renders and writes pages one at a time, and the handler splits a
+   * batch past 48 MiB of articles (BATCH_BYTES, as the notifications size them) into batches run one
+   * after the other, so memory is bounded whatever the articles' sizes; the bench's 2 concurrent
+   * invocations of 1,000 took ~16 s in all on 2 shared cores, against a 5-minute timeout (a retry
+   * waits out the visibility timeout, 6 × that).
+   */
+  batchSize: 1000,
   /** How long Lambda gathers messages before invoking with a partial batch: the publishing delay of a lone upload. */
   maxBatchingWindow: Duration.seconds(5),
   maxConcurrency: 2,

@@ -2,7 +2,7 @@
 // output, the output's manifest (which files a Syndic build wrote, so only those are ever removed),
 // and a digest for comparing bytes.
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, rmdirSync, statSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, rmdirSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { threadId } from 'node:worker_threads';
 
@@ -10,6 +10,31 @@ import { threadId } from 'node:worker_threads';
 export const TMP_DIR = '.syndic-tmp';
 /** The output's manifest: every file an earlier Syndic build wrote there, with its digest and stat. */
 export const MANIFEST_FILE = '.syndic-manifest.json';
+
+/**
+ * Paths a build is about to create, one per line, in TMP_DIR: declared before the files are
+ * written, so that a build killed before its manifest is saved leaves the list of what it may have
+ * created (TMP_DIR is removed only after the manifest is written). The next build reads it and takes
+ * those files as its own: rewritten when still planned, removed when not (a deleted article's page).
+ */
+const INTENTS_FILE = 'intents';
+
+/** Declares `rels` (paths no manifest lists yet) as about to be written into `outDir`. */
+export function declareIntents(outDir: string, rels: readonly string[]): void {
+  if (rels.length) appendFileSync(path.join(outDir, TMP_DIR, INTENTS_FILE), `${rels.join('\n')}\n`);
+}
+
+/** The paths an interrupted build declared (none after a build that finished). */
+export function readIntents(outDir: string): string[] {
+  try {
+    return readFileSync(path.join(outDir, TMP_DIR, INTENTS_FILE), 'utf8').split('\n').filter((l) => l !== '');
+  } catch {
+    return [];
+  }
+}
+
+/** A file an interrupted build may have written: owned, but never trusted unread (no stat matches it). */
+export const INTERRUPTED: FileRecord = Object.freeze({ hash: '', size: -1, mtimeMs: -1 });
 
 /** sha1 in hex: a content digest for cache keys and comparisons, not a security boundary. */
 export function digest(data: string | Uint8Array): string {

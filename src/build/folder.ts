@@ -23,7 +23,7 @@ import { IoError, UsageError } from '../errors.js';
 import type { ArticleResult, ArticleTask, TaskContext } from './article-task.js';
 import type { NodeFileResult, NodeTask } from './node-task.js';
 import { linkedNodes, nodeInput, oversizeReason, slugSignature } from './slugs.js';
-import { digest, intactFiles, readManifest, removeOwned, removeStaleTemporaries, TMP_DIR, writeAtomic, writeManifest, type FileRecord } from './files.js';
+import { declareIntents, digest, intactFiles, INTERRUPTED, MANIFEST_FILE, readIntents, readManifest, removeOwned, removeStaleTemporaries, TMP_DIR, writeAtomic, writeManifest, type FileRecord } from './files.js';
 import { WorkerPool } from './pool.js';
 import {
   codeFingerprint,
@@ -355,7 +355,9 @@ export class FolderBuilder {
     const started = performance.now();
     const { contentDir, outDir, settings } = this.opts;
     const exclude = [outDir, ...(this.opts.cacheDir ? [this.opts.cacheDir] : [])];
-    const hinted = options.changed !== undefined && this.listing !== undefined && this.manifest !== undefined;
+    // Files an interrupted build declared and may have written before it could save the manifest.
+    const interrupted = readIntents(outDir);
+    const hinted = options.changed !== undefined && this.listing !== undefined && this.manifest !== undefined && !interrupted.length;
     const file = this.opts.cacheDir ? stateFile(this.opts.cacheDir, outDir) : null;
     // A build with no state to start from (no cache, or none yet) parses every article: with many,
     // the workers are started as soon as the listing finds them, and load while it goes on.
@@ -379,10 +381,21 @@ export class FolderBuilder {
       this.manifest = m.files;
       manifestFound = m.found;
     }
+    // They are this build's to rewrite or remove, like the manifest's (never intact: no stat matches).
+    for (const rel of interrupted) if (rel !== MANIFEST_FILE && safeRelative(rel) && !this.manifest.has(rel)) this.manifest.set(rel, INTERRUPTED);
     const staleTemporaries = removeStaleTemporaries(outDir, !manifestFound);
     mkdirSync(path.join(outDir, TMP_DIR), { recursive: true });
     this.dirs.clear();
     const prevFiles = this.manifest;
+    /** Declares the paths among `rels` that no manifest lists yet, before they are written (files.ts). */
+    const declare = (rels: readonly string[]) => {
+      const fresh = rels.filter((r) => !prevFiles.has(r));
+      try {
+        declareIntents(outDir, fresh);
+      } catch (e) {
+        ioFail(`cannot write in ${path.join(outDir, TMP_DIR)} (${errno(e)})`);
+      }
+    };
     const intact = hinted ? prevFiles : intactFiles(outDir, prevFiles);
     const next = new Map<string, FileRecord>();
     const written: string[] = [];
@@ -501,6 +514,7 @@ export class FolderBuilder {
           unchanged++;
           return;
         }
+        declare([p]);
         try {
           next.set(p, { hash: r.page.file.hash, ...writeAtomic(outDir, p, r.page.body, this.dirs, !prev) });
         } catch (e) {
@@ -515,6 +529,8 @@ export class FolderBuilder {
         unchanged++;
       }
     };
+    // The workers write pages at the paths the tasks name.
+    declare(tasks.map((t) => t.pagePath ?? articlePagePath(t.id)));
     await this.runTasks(tasks, (r) => {
       this.opts.onProgress?.({ done: ++done, total: tasks.length });
       pageResult(r);
@@ -678,6 +694,7 @@ export class FolderBuilder {
           unchanged++;
           return;
         }
+        declare([f.path]);
         try {
           next.set(f.path, { hash, ...writeAtomic(outDir, f.path, body, this.dirs) });
         } catch (e) {
@@ -711,6 +728,8 @@ export class FolderBuilder {
         nodeStates[nodeKey(t.node.path)]!.files = files.map((f) => f.path);
       };
       const { runNodeTask, NodeWriteError } = await import('./node-task.js');
+      // The threads write the nodes' files where site.nodeFilePaths says: declared first (files.ts).
+      declare(nodeTasks.flatMap((t) => site.nodeFilePaths(t.node.slugs)));
       // Many nodes (a cold build): spread over the workers and this thread, else all here.
       const groups = this.pool && nodeTasks.length >= NODE_SPREAD_MIN ? spreadNodes(nodeTasks, this.pool.size + 1) : [nodeTasks];
       const own = groups.pop()!;
@@ -766,6 +785,7 @@ export class FolderBuilder {
           unchanged++;
           continue;
         }
+        declare([pub]);
         try {
           const dest = path.join(outDir, pub);
           mkdirSync(path.dirname(dest), { recursive: true });

@@ -26,6 +26,10 @@ export interface HandlerDeps {
   markerAgeMs?: number;
   /** Ids from which a batch lists their range instead of asking per id (ranges.ts; tests lower it). */
   rangeMin?: number;
+  /** Article bytes per batch before an SQS batch is split (BATCH_BYTES; tests lower it). */
+  batchBytes?: number;
+  /** Members below which a node takes new members in its WHOLE partition (state.ts WHOLE_LIMIT; tests lower it). */
+  wholeLimit?: number;
 }
 
 export type RebuildEvent = { action: 'rebuild'; bucket?: string };
@@ -156,13 +160,15 @@ export async function handle(event: HandlerEvent | unknown, deps: HandlerDeps = 
     }
   } else messages.push({ id: null, refs: objectRefs(event as { Records: S3EventRecord[] }) });
 
-  // One batch per bucket: every node it touches is written once.
-  const byBucket = new Map<string, string[]>();
-  for (const m of messages) for (const r of m.refs) byBucket.set(r.bucket, [...(byBucket.get(r.bucket) ?? []), r.key]);
+  // One batch per bucket: every node it touches is written once. A batch holds the entries of its
+  // articles until it ends: past BATCH_BYTES of articles (as the notifications size them) it is split
+  // into batches run one after the other, so memory is bounded by that, not by the batch size.
+  const byBucket = new Map<string, ObjectRef[]>();
+  for (const m of messages) for (const r of m.refs) byBucket.set(r.bucket, [...(byBucket.get(r.bucket) ?? []), r]);
   const outcomes = new Map<string, ArticleOutcome>();
   const changedFeeds = new Set<string>();
-  for (const [bucket, keys] of byBucket) {
-    const res = await processBatch(storeFor(bucket), keys, settings, log, { ...opt, ...(deps.rangeMin ? { rangeMin: deps.rangeMin } : {}) });
+  for (const [bucket, keys] of [...byBucket].flatMap(([b, refs]) => bySize(refs, deps.batchBytes ?? BATCH_BYTES).map((c) => [b, c] as const))) {
+    const res = await processBatch(storeFor(bucket), keys, settings, log, { ...opt, ...(deps.rangeMin ? { rangeMin: deps.rangeMin } : {}), ...(deps.wholeLimit !== undefined ? { wholeLimit: deps.wholeLimit } : {}) });
     for (const o of res.outcomes) outcomes.set(`${bucket}\n${o.key}`, o);
     for (const f of res.effects.changedFeeds) changedFeeds.add(f);
   }
@@ -177,6 +183,31 @@ export async function handle(event: HandlerEvent | unknown, deps: HandlerDeps = 
   const failed = all.find((o) => o.status === 'failed');
   if (failed) throw new Error(`${failed.key}: ${failed.error ?? 'failed'} (retried)`);
   return { action: 'sync', outcomes: all, hubNotified };
+}
+
+/**
+ * Bytes of articles (as their notifications size them) from which a batch is split: what one
+ * processBatch holds is about its articles' entries, a few times their size. 1,000 articles of a
+ * typical size (a few KB) are one batch; 1,000 at maxArticleBytes (5 MiB) are not.
+ */
+export const BATCH_BYTES = 48 * 2 ** 20;
+
+/** The keys of `refs` in order, cut where the sizes so far would pass `budget` (every chunk has at least one key). */
+export function bySize(refs: readonly ObjectRef[], budget: number): string[][] {
+  const out: string[][] = [];
+  let cur: string[] = [];
+  let bytes = 0;
+  for (const r of refs) {
+    if (cur.length && bytes + (r.size ?? 0) > budget) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(r.key);
+    bytes += r.size ?? 0;
+  }
+  if (cur.length) out.push(cur);
+  return out;
 }
 
 /** The Lambda entry point (bundled by the CDK stack). */

@@ -43,6 +43,8 @@ import {
   sameJson,
   TREE_KEY,
   updateJson,
+  WHOLE,
+  WHOLE_LIMIT,
   type ArticleRecord,
   type ArticleStatus,
   type Epoch,
@@ -95,6 +97,8 @@ export interface BatchOptions {
   invocation?: string;
   /** Ids from which a batch lists their range instead of asking per id (ranges.ts; default RANGE_MIN). */
   rangeMin?: number;
+  /** Members below which a node takes new members in its WHOLE partition (default WHOLE_LIMIT; tests lower it). */
+  wholeLimit?: number;
 }
 
 export interface BatchResult {
@@ -228,6 +232,8 @@ export async function processBatch(store: Store, keys: readonly string[], settin
   await putJson<PendingMarker>(store, markerKey, { keys: content });
   // A rebuild in progress re-reconciles, at its end, every key registered here (rebuild.ts).
   const epoch = (await readJson<Epoch>(store, EPOCH_KEY)).value;
+  // The tree as it is now: which nodes are small (recordFrom's `small`), and step 4's first read.
+  const tree0 = ids.size ? await readJson<TreeState>(store, TREE_KEY) : null;
   if (epoch?.open) await mapLimit(content, ctx.parallel, (k) => putJson(store, racedKey(k), { key: k }));
 
   // Keys that can never be published: a verdict and an error record each, nothing else.
@@ -256,9 +262,10 @@ export async function processBatch(store: Store, keys: readonly string[], settin
   // 1. Records: from the winning key of each id as it is now. Read the record, then the objects,
   //    then write conditionally: a writer that read an older object loses its write.
   const pre = await prefetchRecords(ctx, [...ids.values()]);
+  const small = smallNodes(tree0?.value ?? null, opts.wholeLimit ?? WHOLE_LIMIT);
   await mapLimit([...ids.values()], ctx.parallel, async (s) => {
     try {
-      await syncRecord(ctx, s, opts.alsoLeaving?.get(s.id) ?? [], pre?.get(s.id));
+      await syncRecord(ctx, s, opts.alsoLeaving?.get(s.id) ?? [], pre?.get(s.id), small);
     } catch (e) {
       failed.set(s.id, describe(e));
     }
@@ -302,7 +309,7 @@ export async function processBatch(store: Store, keys: readonly string[], settin
   let tree: TreeState = emptyTree();
   try {
     const counts = [...folded.values()].filter((d) => d.value).map((d) => ({ path: d.value!.path, count: countOf(d.value!), rev: d.value!.rev }));
-    tree = (await updateJson<TreeState>(store, TREE_KEY, (t) => mergeCounts(t ?? emptyTree(), counts))).value ?? emptyTree();
+    tree = (await updateJson<TreeState>(store, TREE_KEY, (t) => mergeCounts(t ?? emptyTree(), counts), tree0 ?? undefined)).value ?? emptyTree();
   } catch (e) {
     for (const s of live()) failed.set(s.id, describe(e));
   }
@@ -313,14 +320,16 @@ export async function processBatch(store: Store, keys: readonly string[], settin
     const readTree = async () => (tree = (await readJson<TreeState>(store, TREE_KEY)).value ?? emptyTree());
     const treeFor = async (attempt: number) => (attempt === 0 ? tree : readTree());
     const hooks = { checkMemberPages: (path: NodePath, d: NodeDesired, t: TreeState) => checkMemberPages(ctx, path, d, t, batchIds, partitions) };
-    const render = [...touched.values(), ...movedBy(tree, [...touched.values()])];
+    const moved = movedBy(tree, [...touched.values()]);
+    const movedKeys = new Set(moved.map(nodeKey));
+    const render = [...touched.values(), ...moved];
     const seen = new Set<string>();
     const deletedDirs = new Set<string>();
     await mapLimit(render, ctx.parallel, async (path) => {
       if (seen.has(nodeKey(path))) return;
       seen.add(nodeKey(path));
       try {
-        for (const d of await renderNode(ctx, path, folded.get(nodeKey(path)) ?? null, treeFor, hooks)) deletedDirs.add(d);
+        for (const d of await renderNode(ctx, path, folded.get(nodeKey(path)) ?? null, treeFor, hooks, movedKeys.has(nodeKey(path)))) deletedDirs.add(d);
       } catch (e) {
         failNode(path, e);
       }
@@ -331,7 +340,7 @@ export async function processBatch(store: Store, keys: readonly string[], settin
       const claim = summaries.filter((s) => deletedDirs.has(s.slugs.length ? `categories/${s.slugs.join('/')}/` : ''));
       await mapLimit(claim, ctx.parallel, async (s) => {
         try {
-          await renderNode(ctx, s.path, null, readTree, hooks);
+          await renderNode(ctx, s.path, null, readTree, hooks, true);
         } catch (e) {
           failNode(s.path, e);
         }
@@ -397,8 +406,24 @@ export async function processBatch(store: Store, keys: readonly string[], settin
   }
 }
 
+/**
+ * recordFrom's `small` for one batch: whether a node had fewer than `limit` members in the tree
+ * read at step 0 plus the new members this batch placed in it so far (each answer counts one).
+ * Only an estimate (others may be adding members too): it bounds a WHOLE partition to about
+ * `limit` members per concurrent invocation; correctness never depends on it.
+ */
+function smallNodes(tree: TreeState | null, limit: number): (path: NodePath) => boolean {
+  const counts = new Map((tree?.nodes ?? []).map((n) => [nodeKey(n.path), n.count]));
+  return (path) => {
+    const k = nodeKey(path);
+    const n = counts.get(k) ?? 0;
+    counts.set(k, n + 1);
+    return n < limit;
+  };
+}
+
 /** Step 1 for one id: its record made from its winning key now (or a tombstone). */
-async function syncRecord(ctx: EngineCtx, s: IdState, alsoLeaving: readonly Placement[], pre?: Prefetched): Promise<void> {
+async function syncRecord(ctx: EngineCtx, s: IdState, alsoLeaving: readonly Placement[], pre?: Prefetched, small?: (path: NodePath) => boolean): Promise<void> {
   const { store, settings, log } = ctx;
   await retryOnConflict(recordKey(s.id), async (attempt) => {
     // Attempt 0 of a batch of many: the record and then the keys as prefetchRecords read them (same order).
@@ -411,7 +436,7 @@ async function syncRecord(ctx: EngineCtx, s: IdState, alsoLeaving: readonly Plac
     else {
       const obj = winner.size > settings.maxArticleBytes ? { ...winner, tooLarge: true as const } : await store.getCapped(winner.key, settings.maxArticleBytes);
       if (!obj) throw new Conflict(`${winner.key} went away while being read`);
-      next = recordFrom(s.id, obj, 'tooLarge' in obj ? null : obj.body, cur.value, settings, log);
+      next = recordFrom(s.id, obj, 'tooLarge' in obj ? null : obj.body, cur.value, settings, log, small);
     }
     if (alsoLeaving.length) {
       const base = next ?? { id: s.id, key: null, etag: null, status: 'deleted' as const, nodes: [], leaving: [] };
@@ -476,7 +501,7 @@ async function syncPartitions(ctx: EngineCtx, states: IdState[], partitions: Map
       let items = (cur.value ?? emptyPartition(w.path, w.month)).items;
       for (const s of w.ids) {
         const placed = placementsOf(s.rec).some((p) => partitionKey(p.path, p.month) === k);
-        items = withItem(items, s.id, placed ? { id: s.id, date: s.rec!.entry!.date, v: s.rec!.v! } : null);
+        items = withItem(items, s.id, placed ? { id: s.id, date: s.rec!.entry!.date, v: s.rec!.v!, ...(w.month === WHOLE ? { p: WHOLE } : {}) } : null);
       }
       const base = cur.value ?? emptyPartition(w.path, w.month);
       let result: Versioned<Partition> = cur;

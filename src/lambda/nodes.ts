@@ -29,6 +29,7 @@ import {
   type TopItem,
   type TreeState,
   type Versioned,
+  WHOLE,
 } from './state.js';
 import { nodeView, slugsOf, treeSummaries } from './tree.js';
 
@@ -88,8 +89,11 @@ export const emptyPartition = (path: NodePath, month: string): Partition => ({ p
 
 // ---------------------------------------------------------------- fold (desired state)
 
-const monthTime = (m: string) => Date.parse(`${m}-01T00:00:00Z`);
+/** When a partition's members begin: a month's first instant; the WHOLE partition may hold members of any date. */
+const partTime = (m: string) => (m === WHOLE ? Infinity : Date.parse(`${m}-01T00:00:00Z`));
 const monthOfItem = (i: Item) => i.date.slice(0, i.date.indexOf('T') - 3);
+/** The partition that lists an item: the one it names (WHOLE), else its month. */
+export const partOfItem = (i: Item) => i.p ?? monthOfItem(i);
 
 /**
  * The newest `limit` members of a node after folding `known` partitions (read in full) into `d`,
@@ -105,25 +109,25 @@ export function planTop(
 ): { top: Item[]; parts: NodeDesired['parts'] } | { need: string } {
   const parts: NodeDesired['parts'] = { ...d.parts };
   for (const [m, p] of known) if (!parts[m] || p.rev >= parts[m]!.rev) parts[m] = { n: p.items.length, rev: p.rev };
-  const cands: Item[] = d.top.filter((t) => !known.has(monthOfItem(t))).map(({ id, date, v }) => ({ id, date, v }));
+  const cands: Item[] = d.top.filter((t) => !known.has(partOfItem(t))).map(({ id, date, v, p }) => ({ id, date, v, ...(p ? { p } : {}) }));
   for (const p of known.values()) cands.push(...p.items);
   cands.sort(compareItems);
   const full = d.top.length >= d.limit && d.limit > 0;
   const last = full ? d.top[d.top.length - 1]! : null;
   // Months not read whose members are not all in d.top: they hold members older than `last`.
   const shown = new Map<string, number>();
-  for (const t of d.top) shown.set(monthOfItem(t), (shown.get(monthOfItem(t)) ?? 0) + 1);
+  for (const t of d.top) shown.set(partOfItem(t), (shown.get(partOfItem(t)) ?? 0) + 1);
   const hidden = last
     ? Object.entries(d.parts)
         .filter(([m, c]) => !known.has(m) && c.n > (shown.get(m) ?? 0))
         .map(([m]) => m)
-        .sort((a, b) => monthTime(b) - monthTime(a))
+        .sort((a, b) => partTime(b) - partTime(a) || (a < b ? -1 : a > b ? 1 : 0))
     : [];
-  const newestHidden = hidden.length ? monthTime(hidden[0]!) : -Infinity;
+  const newestHidden = hidden.length ? partTime(hidden[0]!) : -Infinity;
   const top: Item[] = [];
   for (const c of cands) {
     if (top.length >= limit) break;
-    const certain = !last || compareItems(c, last) <= 0 || monthTime(monthOfItem(c)) > newestHidden;
+    const certain = !last || compareItems(c, last) <= 0 || partTime(monthOfItem(c)) > newestHidden;
     if (!certain) break;
     top.push(c);
   }
@@ -230,6 +234,13 @@ export async function renderNode(
   /** The tree to render with: attempt 0 may use the one this invocation just wrote; later attempts read it again. */
   tree: (attempt: number) => Promise<TreeState>,
   hooks: RenderHooks,
+  /**
+   * This invocation may have moved the node's slugs (a sibling with the same slug base came or
+   * went, `movedBy`): its members' pages are checked unless recorded as checked at these slugs.
+   * Other renders check them only when they were recorded as checked at other slugs: a node never
+   * checked has `pages` absent, and every slug move is followed by a moved render (docs/lambda.md).
+   */
+  moved = false,
 ): Promise<Set<string>> {
   const { store, settings } = ctx;
   const okey = observedKey(path);
@@ -255,7 +266,10 @@ export async function renderNode(
     // The slugs at which every member's page was checked (pages link their category nodes, never the site).
     const pages = slugs && path.length ? JSON.stringify(slugs) : undefined;
     const recorded = o.value?.files ?? {};
-    const covered = !!o.value && o.value.rev >= d.rev && o.value.view === view && (o.value.pages === pages || !pages);
+    // Whether this render checks the members' pages (see `moved`), and the `pages` it records.
+    const check = !!slugs && pages !== o.value?.pages && (moved || o.value?.pages !== undefined);
+    const pagesAfter = check || o.value?.pages === pages ? pages : undefined;
+    const covered = !!o.value && o.value.rev >= d.rev && o.value.view === view && (o.value.pages === pagesAfter || !pages);
     if (!covered && !renderable(d)) return; // an entry is at another version: its article's invocation renders this node
     const planned = covered ? null : nodeFiles(d, summaries, settings);
     const plannedPaths = planned ? planned.map((f) => f.path) : Object.keys(recorded);
@@ -297,10 +311,10 @@ export async function renderNode(
       ctx.effects.deleted.add(PUBLIC_PREFIX + p);
       deletedDirs.add(dirOf(p));
     });
-    if (slugs && pages !== o.value?.pages) await hooks.checkMemberPages(path, d, t);
+    if (check) await hooks.checkMemberPages(path, d, t);
     // The same view as recorded: the newer of the two trees gives it too.
     const treeRev = o.value?.view === view && o.value.tree !== undefined ? Math.max(t.rev, o.value.tree) : t.rev;
-    const observed: NodeObserved = { path, rev: d.rev, view, files: next, ...(pages !== undefined ? { pages } : {}), tree: treeRev };
+    const observed: NodeObserved = { path, rev: d.rev, view, files: next, ...(pagesAfter !== undefined ? { pages: pagesAfter } : {}), tree: treeRev };
     await putJsonIf(store, okey, observed, etag);
   });
   return deletedDirs;

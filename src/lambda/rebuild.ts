@@ -379,7 +379,9 @@ export async function rebuildReduce(
         summary.stateWritten++;
         return next;
       });
-      if (rev !== null && items.length) parts[month] = { n: items.length, rev };
+      // An emptied partition stays in `parts` (n 0, its new rev): a raced fold still holding it at an
+      // older rev then reads it again instead of folding its old items back in (nodes.ts foldNode).
+      if (rev !== null) parts[month] = { n: items.length, rev };
     });
     all.sort((a, b) => (a.date < b.date ? 1 : a.date > b.date ? -1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const top: TopItem[] = await mapLimit(all.slice(0, settings.feedLimit), parallel, async (i) => {

@@ -3,12 +3,14 @@
 
 export interface S3EventRecord {
   eventName?: string;
-  s3?: { bucket?: { name?: string }; object?: { key?: string } };
+  s3?: { bucket?: { name?: string }; object?: { key?: string; size?: number } };
 }
 
 export interface ObjectRef {
   bucket: string;
   key: string;
+  /** The object's size as the notification says (created objects only): a hint for splitting a batch, never trusted as the object's. */
+  size?: number;
 }
 
 /** S3 URL-encodes keys in events, with `+` for a space (`content/a+b%E4%B8%AD.md` → `content/a b中.md`). */
@@ -38,7 +40,8 @@ export function objectRefs(event: { Records: S3EventRecord[] }): ObjectRef[] {
     } catch {
       continue; // malformed percent-encoding: not a key we could have written
     }
-    out.push({ bucket, key: decoded });
+    const size = r.s3?.object?.size;
+    out.push({ bucket, key: decoded, ...(typeof size === 'number' && size >= 0 ? { size } : {}) });
   }
   return out;
 }

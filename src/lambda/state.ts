@@ -10,11 +10,25 @@ import { PreconditionFailed, type Store } from '../store/store.js';
 
 export type ArticleStatus = 'published' | 'draft' | 'rejected' | 'deleted';
 
-/** One membership of an article: a node and the month partition (`YYYY-MM` of the entry's date) that lists it. */
+/**
+ * One membership of an article: a node and the partition that lists it: the month (`YYYY-MM` of the
+ * entry's date), or WHOLE (the node's one partition for members of any date, while it is small).
+ */
 export interface Placement {
   path: NodePath;
   month: string;
 }
+
+/**
+ * The partition of a node's members of any date (`nodes/<h>/all.json`): an upload places a new
+ * member there instead of in its month partition while the node (as the tree counts it, plus the
+ * members its batch placed so far) has fewer than WHOLE_LIMIT members, so a bulk import into many
+ * small categories writes one partition per node instead of one per node and month. Members stay
+ * where they were placed; a rebuild places every article in its month again.
+ */
+export const WHOLE = 'all';
+/** Members a node may have (tree count + this batch's) for a new member to go to its WHOLE partition: ≤ ~25 KB per partition. */
+export const WHOLE_LIMIT = 256;
 
 /** `state/articles/<id>.json`: what the engine last made of the article `id` (its winning key). */
 export interface ArticleRecord {
@@ -34,6 +48,8 @@ export interface ArticleRecord {
   v?: string;
   /** The nodes whose partitions list this article (none unless published). */
   nodes: NodePath[];
+  /** nodeKeys of the nodes whose WHOLE partition lists it (the others: the month of its date). Absent when none. */
+  whole?: string[];
   /**
    * Placements the article had before whose partitions may still list it: kept until every one is
    * known clean and its node folded and rendered, so that a retry (or reconcile) finishes the job.
@@ -65,9 +81,11 @@ export interface Item {
   id: string;
   date: string;
   v: string;
+  /** WHOLE when the item is listed in the node's WHOLE partition (absent: in the month of its date). */
+  p?: typeof WHOLE;
 }
 
-/** `state/nodes/<hash>/<YYYY-MM>.json`: the members of one node dated in one month, in feed order. */
+/** `state/nodes/<hash>/<YYYY-MM>.json`: the members of one node dated in one month, in feed order (`all.json`: its WHOLE partition). */
 export interface Partition {
   path: NodePath;
   month: string;
@@ -241,14 +259,17 @@ export const conflictStats = { retries: 0 };
 /**
  * Conditional read-modify-write of one JSON object: `change` gets the current value and returns
  * the new one, or null to leave it. The read and the write are adjacent: `change` must not do I/O.
+ * `first`: a read of the object made earlier, used by the first attempt (the write is conditional
+ * on its ETag, so it is as good as a read made just before; a lost write reads again).
  */
 export async function updateJson<T>(
   store: Store,
   key: string,
   change: (current: T | null) => T | null,
+  first?: Versioned<T>,
 ): Promise<Versioned<T> & { wrote: boolean }> {
-  return retryOnConflict(key, async () => {
-    const cur = await readJson<T>(store, key);
+  return retryOnConflict(key, async (attempt) => {
+    const cur = attempt === 0 && first ? first : await readJson<T>(store, key);
     const next = change(cur.value);
     if (next === null) return { ...cur, wrote: false };
     return { ...(await putJsonIf(store, key, next, cur.etag)), wrote: true };

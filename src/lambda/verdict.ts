@@ -11,7 +11,7 @@ import type { Settings } from '../core/settings.js';
 import type { Logger } from '../log.js';
 import { oversizeError } from '../build/publish.js';
 import type { ObjectInfo } from '../store/store.js';
-import { hashOf, monthOf, recordKey, sameJson, type ArticleRecord, type ErrorRecord, type Placement } from './state.js';
+import { hashOf, monthOf, recordKey, sameJson, WHOLE, type ArticleRecord, type ErrorRecord, type Placement } from './state.js';
 
 /** S3's limit on a key, in UTF-8 bytes. */
 export const MAX_KEY_BYTES = 1024;
@@ -98,11 +98,23 @@ export function tooLongError(id: string | null, info: ObjectInfo, reason: string
 /** Hash of an entry: the version that partitions and node states name. */
 export const entryVersion = (entry: Entry) => hashOf(JSON.stringify(entry), 16);
 
-/** Where a record places its article: each of its nodes, in the month of its date. */
+/** Where a record places its article: each of its nodes, in the month of its date or in the node's WHOLE partition. */
 export function placementsOf(rec: ArticleRecord | null): Placement[] {
   if (!rec || rec.status !== 'published' || !rec.entry) return [];
   const month = monthOf(rec.entry.date);
-  return rec.nodes.map((path) => ({ path, month }));
+  const whole = new Set(rec.whole ?? []);
+  return rec.nodes.map((path) => ({ path, month: whole.has(nodeKey(path)) ? WHOLE : month }));
+}
+
+/**
+ * Which of `nodes` list a new record in their WHOLE partition: those that listed `cur` there stay
+ * (a member never moves between a node's partitions by itself); a node new to the article asks
+ * `small` (an upload's estimate, state.ts WHOLE_LIMIT; absent in a rebuild: months only).
+ */
+function wholeOf(nodes: readonly NodePath[], cur: ArticleRecord | null, small?: (path: NodePath) => boolean): string[] {
+  if (!small) return [];
+  const before = new Map(placementsOf(cur).map((p) => [nodeKey(p.path), p.month === WHOLE]));
+  return nodes.filter((path) => before.get(nodeKey(path)) ?? small(path)).map(nodeKey);
 }
 
 export const placementKey = (p: Placement) => `${p.month} ${nodeKey(p.path)}`;
@@ -160,6 +172,8 @@ export function recordFrom(
   cur: ArticleRecord | null,
   settings: Settings,
   log: Logger,
+  /** An upload's estimate of whether a node is small (its new members go to its WHOLE partition); absent in a rebuild. */
+  small?: (path: NodePath) => boolean,
 ): ArticleRecord {
   const firstSeen = cur && cur.status !== 'deleted' && cur.firstSeen ? cur.firstSeen : seconds(info.lastModified);
   const base = { id, key: info.key, etag: info.etag, firstSeen };
@@ -183,7 +197,8 @@ export function recordFrom(
   const assets = assetRefs(entry, settings.siteUrl).map((a): [string, string] => [a.publicPath, a.sourcePath]);
   const longKey = publicKeysTooLong(articlePagePathOf(entry), assets);
   if (longKey) return rejected(longKey);
-  const rec: ArticleRecord = { ...base, status: 'published', entry, v: entryVersion(entry), nodes, leaving: [], ...(assets.length ? { assets } : {}) };
+  const whole = wholeOf(nodes, cur, small);
+  const rec: ArticleRecord = { ...base, status: 'published', entry, v: entryVersion(entry), nodes, ...(whole.length ? { whole } : {}), leaving: [], ...(assets.length ? { assets } : {}) };
   rec.leaving = leavingOf(cur, placementsOf(rec));
   return withOldPages(rec, cur);
 }

@@ -350,7 +350,7 @@ describe('event queue', () => {
     expect(m).toEqual({
       EventSourceArn: getAtt(s.logicalId(s.stack.publisher.events), 'Arn'),
       FunctionName: { Ref: s.logicalId(s.stack.publisher.fn) },
-      BatchSize: 100,
+      BatchSize: 1000,
       MaximumBatchingWindowInSeconds: 5,
       ScalingConfig: { MaximumConcurrency: 2 },
       FunctionResponseTypes: ['ReportBatchItemFailures'],

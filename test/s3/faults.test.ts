@@ -48,7 +48,18 @@ interface Scenario {
   sample?: number;
   /** The object change the event reports. */
   change: (store: Store) => Promise<unknown>;
+  /** Members below which a node takes new members in its WHOLE partition (state.ts; default WHOLE_LIMIT). */
+  wholeLimit?: number;
+  /** Uploads applied incrementally (one batch, fault-free) after the base's rebuild, before the snapshot. */
+  prepare?: [string, string][];
 }
+
+// Four articles each for News (1 member) and a new category Art, in one batch, as one SQS batch of an
+// import: with a WHOLE_LIMIT of 3 the first go to their node's WHOLE partition, the others to months.
+const CROSS = [
+  ...['2024-03-04', '2023-10-02', '2024-01-15', '2023-12-01'].map((d, i): [string, string] => [`content/c${i + 1}.md`, article({ title: `C${i + 1}`, date: `${d}T00:00:00Z`, categories: ['News'] })]),
+  ...['2024-02-29', '2023-09-09', '2024-03-03', '2022-05-05'].map((d, i): [string, string] => [`content/d${i + 1}.md`, article({ title: `D${i + 1}`, date: `${d}T00:00:00Z`, categories: ['Art', 'Paint'] })]),
+];
 
 const SCENARIOS: Scenario[] = [
   { name: 'upload', key: 'content/new.md', change: (s) => s.put('content/new.md', article({ title: 'New', date: '2024-03-01T00:00:00Z', categories: CSS })) },
@@ -81,15 +92,73 @@ const SCENARIOS: Scenario[] = [
       if (!(await s.head('content/a1.html'))) await s.put('content/a1.html', '<html><head><title>A1 html</title></head><body>dup</body></html>');
     },
   },
+  // A batch that takes nodes across WHOLE_LIMIT (3 here): News and the new Art and Art › Paint get
+  // their first members in their WHOLE partition and the rest in months, in one invocation.
+  {
+    name: 'cross',
+    key: CROSS[0]![0],
+    keys: CROSS.map(([k]) => k),
+    sample: 40,
+    wholeLimit: 3,
+    change: async (s) => {
+      for (const [k, body] of CROSS) await s.put(k, body);
+    },
+  },
+  // The way back: members leave WHOLE partitions (prepared incrementally: c1, c2 in News's, d1, d2,
+  // d3 in Art's and Paint's, the others in months). Deleting the newest of each node refills its top
+  // from its WHOLE partition and months; c2 moves to Art (4 members: its month there), d2 gets an
+  // older date (stays in its WHOLE partitions), d4 (in months) goes.
+  {
+    name: 'leave-whole',
+    key: 'content/c1.md',
+    keys: ['content/c1.md', 'content/c2.md', 'content/d1.md', 'content/d2.md', 'content/d4.md'],
+    wholeLimit: 3,
+    prepare: CROSS,
+    change: async (s) => {
+      await s.delete('content/c1.md');
+      await s.put('content/c2.md', article({ title: 'C2 moved', date: '2023-10-02T00:00:00Z', categories: ['Art'] }));
+      await s.delete('content/d1.md');
+      await s.put('content/d2.md', article({ title: 'D2 older', date: '2021-01-01T00:00:00Z', categories: ['Art', 'Paint'] }));
+      await s.delete('content/d4.md');
+    },
+  },
+  // A new sibling whose slug collides with Tech › Rust's ('rust'): both get suffixes, so Rust's folder
+  // moves and r1's page (which links it) is redone by this invocation, a mover (nodes.ts renderNode,
+  // `moved`). Rust was made by an upload (prepared): its pages were never checked, as in an import.
+  {
+    name: 'collide',
+    key: 'content/rr.md',
+    prepare: [['content/r1.md', article({ title: 'R1', date: '2024-01-06T00:00:00Z', categories: ['Tech', 'Rust'] })]],
+    change: (s) => s.put('content/rr.md', article({ title: 'RR', date: '2024-01-07T00:00:00Z', categories: ['Tech', 'RUST'] })),
+  },
+  // A refill that must read a WHOLE partition before an older month (prepared: News has c1 and c2
+  // in its WHOLE partition, c3 and c4 and n1 in months; its top is c3, c4, c1). Deleting c3 moves
+  // c2 (WHOLE, not read by the delete) up, ahead of n1 (December's partition).
+  {
+    name: 'refill-whole',
+    key: 'content/c3.md',
+    wholeLimit: 3,
+    prepare: [
+      ['content/c1.md', article({ title: 'C1', date: '2024-01-10T00:00:00Z', categories: ['News'] })],
+      ['content/c2.md', article({ title: 'C2', date: '2023-12-30T00:00:00Z', categories: ['News'] })],
+      ['content/c3.md', article({ title: 'C3', date: '2024-03-04T00:00:00Z', categories: ['News'] })],
+      ['content/c4.md', article({ title: 'C4', date: '2024-02-20T00:00:00Z', categories: ['News'] })],
+    ],
+    change: (s) => s.delete('content/c3.md'),
+  },
 ];
 
 type Recovery = 'retry' | 'reconcile';
 
 /** A bucket whose objects can be put back to a snapshot by rewriting only the keys a run touched. */
-async function restorable(name: string) {
+async function restorable(name: string, sc: Scenario) {
   const store = await s3.createBucket(name);
   for (const [k, body] of BASE) await store.put(k, body);
   await rebuild({ store, settings, log: silentLogger });
+  if (sc.prepare) {
+    for (const [k, body] of sc.prepare) await store.put(k, body);
+    await invoke(store, name, sc.prepare.map(([k]) => k), sc.wholeLimit);
+  }
   const snapshot = new Map<string, Uint8Array>();
   for (const o of await store.list('')) snapshot.set(o.key, (await store.get(o.key))!.body);
   const dirty = new Set<string>();
@@ -111,8 +180,8 @@ async function restorable(name: string) {
   };
 }
 
-const invoke = (store: Store, bucket: string, key: string | string[]) =>
-  handle(s3Event(bucket, Array.isArray(key) ? key : [key]), { storeFor: () => store, settings, log: silentLogger, parallel: 1 });
+const invoke = (store: Store, bucket: string, key: string | string[], wholeLimit?: number) =>
+  handle(s3Event(bucket, Array.isArray(key) ? key : [key]), { storeFor: () => store, settings, log: silentLogger, parallel: 1, ...(wholeLimit !== undefined ? { wholeLimit } : {}) });
 const reconcileWith = (store: Store, bucket: string) =>
   handle({ action: 'reconcile', bucket }, { storeFor: () => store, settings, log: silentLogger, parallel: 1, markerAgeMs: 0 });
 
@@ -120,15 +189,15 @@ describe('an invocation killed at any request', () => {
   for (const [si, sc] of SCENARIOS.entries()) {
     it(`${sc.name}: retried, or reconciled, it converges to the rebuild`, { timeout: 900_000 }, async () => {
       const bucket = `fault-${sc.name}`;
-      const b = await restorable(bucket);
+      const b = await restorable(bucket, sc);
       // The fault-free run: its result must be what a full rebuild makes of the same bucket.
       await sc.change(b.store);
       for (const k of sc.keys ?? [sc.key]) if (!sc.keep?.includes(k)) b.dirty.add(k);
       const clean = b.wrap();
-      await invoke(clean, bucket, sc.keys ?? sc.key);
+      await invoke(clean, bucket, sc.keys ?? sc.key, sc.wholeLimit);
       const n = clean.count;
       // A batch lists its records, their guards and its pages' claims by range (ranges.ts), not per id.
-      if (sc.keys) {
+      if (sc.keys && sc.keys.length >= 8) {
         const count = (op: string, prefix: string) => clean.requests.filter((q) => q.op === op && q.key.startsWith(prefix)).length;
         expect(count('LIST', 'state/articles/')).toBeGreaterThanOrEqual(3);
         expect(count('LIST', 'state/pages/')).toBeGreaterThanOrEqual(1);
@@ -137,6 +206,12 @@ describe('an invocation killed at any request', () => {
       }
       const expected = await bucketState(b.store);
       expect(lagging(expected)).toEqual([]);
+      // Members in WHOLE partitions and in months, side by side (what these scenarios are about).
+      if (sc.wholeLimit) {
+        const held = (re: RegExp) => [...expected.state].filter(([k, e]) => re.test(k) && (e.raw?.items as unknown[] | undefined)?.length).length;
+        expect(held(/^state\/nodes\/[0-9a-f]+\/all\.json$/)).toBeGreaterThanOrEqual(1);
+        expect(held(/^state\/nodes\/[0-9a-f]+\/\d{4}-\d{2}\.json$/)).toBeGreaterThanOrEqual(2);
+      }
       expect([...expected.state.keys()].filter((k) => k.startsWith('state/pending/'))).toEqual([]);
       const r = await rebuild({ store: b.wrap(), settings, log: silentLogger });
       expect(diffStates(await bucketState(b.store, expected), expected)).toEqual([]);
@@ -164,7 +239,7 @@ describe('an invocation killed at any request', () => {
           await sc.change(b.store);
           for (const k of sc.keys ?? [sc.key]) if (!sc.keep?.includes(k)) b.dirty.add(k);
           const crashed = b.wrap({ at: i, mode });
-          const died = await invoke(crashed, bucket, sc.keys ?? sc.key).then(
+          const died = await invoke(crashed, bucket, sc.keys ?? sc.key, sc.wholeLimit).then(
             () => false,
             () => true,
           );
@@ -177,11 +252,11 @@ describe('an invocation killed at any request', () => {
             if (rand() < 0.25) {
               const again = b.wrap({ at: Math.floor(rand() * n), mode: rand() < 0.5 ? 'lost' : 'answer-lost' });
               retries++;
-              await invoke(again, bucket, sc.keys ?? sc.key).catch((e: unknown) => {
+              await invoke(again, bucket, sc.keys ?? sc.key, sc.wholeLimit).catch((e: unknown) => {
                 if (!(e instanceof InjectedFault) && !/InjectedFault|dead|landed|lost/.test(String(e))) throw e;
               });
             }
-            await invoke(b.wrap(), bucket, sc.keys ?? sc.key);
+            await invoke(b.wrap(), bucket, sc.keys ?? sc.key, sc.wholeLimit);
             expect(retries).toBeLessThanOrEqual(1);
           } else {
             const res = await reconcileWith(b.wrap(), bucket);
@@ -191,7 +266,7 @@ describe('an invocation killed at any request', () => {
               // reconcile; the event itself comes again (SQS redelivery, Lambda's retry). (Or the
               // marker's DELETE landed, the last write: everything was done.)
               if (w !== 0 && w !== states.length - 1) failures.push(`${sc.name} @${i}: no intent marker left to reconcile`);
-              await invoke(b.wrap(), bucket, sc.keys ?? sc.key);
+              await invoke(b.wrap(), bucket, sc.keys ?? sc.key, sc.wholeLimit);
             }
           }
           const got = await bucketState(b.store, expected);

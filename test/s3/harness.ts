@@ -66,51 +66,100 @@ export async function jsonFeed(store: Store, dir = ''): Promise<JsonFeed | null>
 
 export const titles = (f: JsonFeed | null) => (f ? f.items.map((i) => i.title) : null);
 
+const PARTITION = /^state\/nodes\/([0-9a-f]+)\/([^/]+)\.json$/;
+const DESIRED = /^state\/nodes\/([0-9a-f]+)\.json$/;
+/** An item as a node lists it, without the partition it is in (`p`: an upload's WHOLE partition, a rebuild's month). */
+const bare = <T extends { p?: string }>(i: T) => ({ ...i, p: undefined });
+
 /**
  * The state that matters, normalized so that two histories that converged compare equal: revs
  * dropped (they count history), tombstones and empty partitions/nodes dropped (a rebuild removes
  * or empties them), scratch objects (intent markers, rebuild epochs) left out. null: not compared.
+ * Which partition of a node lists a member (its month, or the node's WHOLE partition, state.ts)
+ * depends on history too: partitions and node states are compared as each node's members by month
+ * (bucketState), records without `whole`. `rendered.pages` (the slugs at which members' pages were
+ * checked) is bookkeeping: absent after a render that did not check (nodes.ts, `moved`); the pages
+ * themselves are compared byte for byte.
  */
 export function normalizeState(key: string, body: string): string | null {
   if (!key.startsWith('state/') || key.startsWith('state/pending/') || key.startsWith('state/rebuild/')) return null;
   const v = JSON.parse(body) as Record<string, unknown> & { path?: string[] };
   const rel = key.slice('state/'.length);
   // firstSeen is when the object was first seen (the date of a dateless entry, which the entry shows).
-  if (rel.startsWith('articles/')) return v.status === 'deleted' && (v.leaving as unknown[]).length === 0 ? null : JSON.stringify({ ...v, firstSeen: undefined });
+  if (rel.startsWith('articles/')) return v.status === 'deleted' && (v.leaving as unknown[]).length === 0 ? null : JSON.stringify({ ...v, firstSeen: undefined, whole: undefined });
   if (rel.startsWith('errors/')) return JSON.stringify(v);
   // Page claims (src/lambda/claims.ts): an upload leaves an emptied one, a rebuild deletes it; `seen`
   // is the record's firstSeen (left out above too).
   if (rel.startsWith('pages/'))
     return (v.claims as unknown[]).length ? JSON.stringify({ ...v, claims: (v.claims as Record<string, unknown>[]).map((c) => ({ ...c, seen: undefined })) }) : null;
   if (rel === 'tree.json') return JSON.stringify((v.nodes as { path: string[]; count: number }[]).filter((n) => n.count > 0).map((n) => [n.path, n.count]));
-  if (/^nodes\/[0-9a-f]+\/[^/]+\.json$/.test(rel)) {
-    const items = v.items as unknown[];
-    return items.length ? JSON.stringify({ path: v.path, month: v.month, items }) : null;
-  }
-  if (/^nodes\/[0-9a-f]+\.json$/.test(rel)) {
-    const parts = Object.entries(v.parts as Record<string, { n: number }>).filter(([, p]) => p.n > 0);
-    if (!parts.length && v.path!.length) return null;
-    return JSON.stringify({ path: v.path, limit: v.limit, top: v.top, parts: Object.fromEntries(parts.map(([m, p]) => [m, p.n]).sort()) });
-  }
+  // Partitions and node states: compared by members (nodeMembers, below).
+  if (PARTITION.test(key) || DESIRED.test(key)) return null;
   if (rel.startsWith('rendered/')) {
     const files = v.files as Record<string, string>;
     if (!Object.keys(files).length && v.path!.length) return null;
-    return JSON.stringify({ path: v.path, view: v.view, files, pages: v.pages ?? null });
+    return JSON.stringify({ path: v.path, view: v.view, files });
   }
   return JSON.stringify(v);
+}
+
+type Raw = Record<string, unknown>;
+interface RawItem { id: string; date: string; v: string; p?: string }
+
+/**
+ * Partitions and node states as each node's members by month: `state/nodes/<h>/<YYYY-MM>.json` →
+ * the node's members dated in that month, in feed order, whichever partition lists them; and
+ * `state/nodes/<h>.json` → its limit, top and count per month (a partition's count taken by the
+ * months of its members only when the node state counts it at its real size, else as it is).
+ */
+function nodeMembers(raw: ReadonlyMap<string, Raw>): Map<string, string> {
+  const out = new Map<string, string>();
+  const byMonth = new Map<string, { path: unknown; month: string; items: RawItem[] }>();
+  const partitions = new Map<string, RawItem[]>();
+  for (const [k, v] of raw) {
+    const m = PARTITION.exec(k);
+    if (!m) continue;
+    const items = v.items as RawItem[];
+    partitions.set(`${m[1]}/${m[2]}`, items);
+    for (const i of items) {
+      const month = i.date.slice(0, i.date.indexOf('T') - 3);
+      const key = `state/nodes/${m[1]}/${month}.json`;
+      const g = byMonth.get(key) ?? { path: v.path, month, items: [] };
+      g.items.push(i);
+      byMonth.set(key, g);
+    }
+  }
+  const order = (a: RawItem, b: RawItem) => (a.date < b.date ? 1 : a.date > b.date ? -1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  for (const [k, g] of byMonth) out.set(k, JSON.stringify({ path: g.path, month: g.month, items: g.items.sort(order).map(bare) }));
+  for (const [k, v] of raw) {
+    const m = DESIRED.exec(k);
+    if (!m) continue;
+    const counts = new Map<string, number>();
+    for (const [part, c] of Object.entries(v.parts as Record<string, { n: number }>)) {
+      if (c.n <= 0) continue;
+      const items = partitions.get(`${m[1]}/${part}`);
+      const months = items && items.length === c.n ? items.map((i) => i.date.slice(0, i.date.indexOf('T') - 3)) : [...Array<string>(c.n).fill(part)];
+      for (const month of months) counts.set(month, (counts.get(month) ?? 0) + 1);
+    }
+    if (!counts.size && (v.path as string[]).length) continue;
+    out.set(k, JSON.stringify({ path: v.path, limit: v.limit, top: (v.top as RawItem[]).map(bare), parts: Object.fromEntries([...counts].sort()) }));
+  }
+  return out;
 }
 
 export interface BucketState {
   /** public key → ETag */
   public: Map<string, string>;
   /** state key → { etag, normalized } (normalized null: not compared), and the revs of node states */
-  state: Map<string, { etag: string; norm: string | null; rev?: number }>;
+  state: Map<string, { etag: string; norm: string | null; rev?: number; raw?: Raw }>;
+  /** Partitions and node states as members (nodeMembers): `state/nodes/…` → normalized. */
+  members: Map<string, string>;
 }
 
 /** Every public ETag and the normalized state; `known` skips GETs of state objects whose ETag it already normalized. */
 export async function bucketState(store: Store, known?: BucketState): Promise<BucketState> {
   const pub = new Map((await store.list('public/')).map((o) => [o.key, o.etag]));
-  const state = new Map<string, { etag: string; norm: string | null }>();
+  const state: BucketState['state'] = new Map();
   const listed = await store.list('state/');
   await Promise.all(
     listed.map(async (o) => {
@@ -121,10 +170,12 @@ export async function bucketState(store: Store, known?: BucketState): Promise<Bu
       if (!obj) return;
       const text = Buffer.from(obj.body).toString('utf8');
       const rev = /^state\/(nodes|rendered)\/[0-9a-f]+\.json$/.test(o.key) ? (JSON.parse(text) as { rev: number }).rev : undefined;
-      state.set(o.key, { etag: obj.etag, norm: normalizeState(o.key, text), ...(rev !== undefined ? { rev } : {}) });
+      const raw = PARTITION.test(o.key) || DESIRED.test(o.key) ? (JSON.parse(text) as Raw) : undefined;
+      state.set(o.key, { etag: obj.etag, norm: normalizeState(o.key, text), ...(rev !== undefined ? { rev } : {}), ...(raw ? { raw } : {}) });
     }),
   );
-  return { public: pub, state };
+  const raw = new Map([...state].filter(([, e]) => e.raw).map(([k, e]) => [k, e.raw!]));
+  return { public: pub, state, members: nodeMembers(raw) };
 }
 
 /** Differences between two bucket states (public bytes by ETag, state normalized), as readable lines. */
@@ -135,6 +186,11 @@ export function diffStates(a: BucketState, b: BucketState): string[] {
     const x = a.state.get(k)?.norm ?? null;
     const y = b.state.get(k)?.norm ?? null;
     if (x !== y) out.push(`${k}: ${x?.slice(0, 300) ?? 'none'}\n   vs ${y?.slice(0, 300) ?? 'none'}`);
+  }
+  for (const k of new Set([...a.members.keys(), ...b.members.keys()])) {
+    const x = a.members.get(k) ?? null;
+    const y = b.members.get(k) ?? null;
+    if (x !== y) out.push(`${k} (members): ${x?.slice(0, 300) ?? 'none'}\n   vs ${y?.slice(0, 300) ?? 'none'}`);
   }
   return out;
 }
@@ -147,7 +203,8 @@ export function lagging(b: BucketState): string[] {
     if (!m) continue;
     const o = b.state.get(`state/rendered/${m[1]}.json`);
     if (o?.rev !== v.rev) out.push(`${k}: desired ${v.rev}, observed ${o?.rev ?? 'none'}`);
-    if (v.norm && /"v":"[0-9a-f]+"\}/.test(v.norm)) out.push(`${k}: top has an entry missing`);
+    const norm = b.members.get(k);
+    if (norm && /"v":"[0-9a-f]+"\}/.test(norm)) out.push(`${k}: top has an entry missing`);
   }
   return out;
 }

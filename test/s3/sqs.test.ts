@@ -108,4 +108,35 @@ describe('an SQS batch', () => {
     expect({ written: r.written, deleted: r.deleted }).toEqual({ written: [], deleted: [] });
     expect(diffStates(await bucketState(store, incremental), incremental)).toEqual([]);
   });
+
+  it('of large articles is split by their sizes into batches run one after the other, with the same result', async () => {
+    const bucket = 'sqs-sized';
+    const store = await s3.createBucket(bucket);
+    const keys = Array.from({ length: 7 }, (_, i) => `content/big${i}.md`);
+    const bodies = keys.map((_, i) => article({ title: `Big ${i}`, date: day(1 + i), categories: i % 2 ? CAT : ['News'], body: 'x'.repeat(900) }));
+    for (const [i, k] of keys.entries()) await store.put(k, bodies[i]!);
+    // Sizes as S3 puts them in the notification; a budget of 2,500 bytes takes two or three articles per batch.
+    const sized = keys.map((k, i) => ({
+      eventSource: 'aws:sqs' as const,
+      messageId: `sized${i}`,
+      body: JSON.stringify({ Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: bucket }, object: { key: encodeEventKey(k), size: Buffer.byteLength(bodies[i]!) } } }] }),
+    }));
+    const counted = new FaultStore(store);
+    const res = await handle({ Records: sized }, { storeFor: () => counted, settings, log: silentLogger, batchBytes: 2500 });
+    expect(res.action === 'sync' && res.batchItemFailures).toEqual([]);
+    const markers = counted.requests.filter((r) => r.op === 'PUT' && r.key.startsWith('state/pending/')).length;
+    // Each article is 950 to 1,000 bytes: two per batch, so four batches (one intent marker each).
+    expect(bodies.map((b) => Buffer.byteLength(b)).every((n) => n > 2500 / 3 && n <= 2500 / 2)).toBe(true);
+    expect(markers).toBe(4);
+    expect(titles(await jsonFeed(store, 'categories/news/'))).toEqual(['Big 6', 'Big 4', 'Big 2', 'Big 0']);
+    const incremental = await bucketState(store);
+    expect(lagging(incremental)).toEqual([]);
+    const r = await rebuild({ store, settings, log: silentLogger });
+    expect({ written: r.written, deleted: r.deleted }).toEqual({ written: [], deleted: [] });
+    expect(diffStates(await bucketState(store, incremental), incremental)).toEqual([]);
+    // Without sizes (or within the budget) it is one batch.
+    const once = new FaultStore(store);
+    await handle({ Records: keys.map((k) => message(bucket, [k])) }, { storeFor: () => once, settings, log: silentLogger, batchBytes: 2500 });
+    expect(once.requests.filter((r) => r.op === 'PUT' && r.key.startsWith('state/pending/')).length).toBe(1);
+  });
 });
