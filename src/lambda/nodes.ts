@@ -270,7 +270,13 @@ export async function renderNode(
     const check = !!slugs && pages !== o.value?.pages && (moved || o.value?.pages !== undefined);
     const pagesAfter = check || o.value?.pages === pages ? pages : undefined;
     const covered = !!o.value && o.value.rev >= d.rev && o.value.view === view && (o.value.pages === pagesAfter || !pages);
-    if (!covered && !renderable(d)) return; // an entry is at another version: its article's invocation renders this node
+    if (!covered && !renderable(d)) {
+      // An entry is at another version: its article's invocation renders this node, but as an
+      // ordinary render, which checks the members' pages only if `pages` was recorded: the check a
+      // moved render owes is made now (not recorded: nothing is rendered).
+      if (check) await hooks.checkMemberPages(path, d, t);
+      return;
+    }
     const planned = covered ? null : nodeFiles(d, summaries, settings);
     const plannedPaths = planned ? planned.map((f) => f.path) : Object.keys(recorded);
     const dirs = [...new Set([...Object.keys(recorded), ...plannedPaths].map(dirOf))];
