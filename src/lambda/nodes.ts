@@ -273,8 +273,12 @@ export async function renderNode(
     if (!covered && !renderable(d)) {
       // An entry is at another version: its article's invocation renders this node, but as an
       // ordinary render, which checks the members' pages only if `pages` was recorded: the check a
-      // moved render owes is made now (not recorded: nothing is rendered).
-      if (check) await hooks.checkMemberPages(path, d, t);
+      // moved render owes is made now, and recorded (the files and their rev stay as they were), so
+      // that `pages` never names slugs the pages were checked at before this check moved them.
+      if (check) {
+        await hooks.checkMemberPages(path, d, t);
+        if (o.value) await putJsonIf(store, okey, { ...o.value, pages: pages! }, o.etag);
+      }
       return;
     }
     const planned = covered ? null : nodeFiles(d, summaries, settings);
