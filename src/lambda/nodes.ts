@@ -270,7 +270,17 @@ export async function renderNode(
     const check = !!slugs && pages !== o.value?.pages && (moved || o.value?.pages !== undefined);
     const pagesAfter = check || o.value?.pages === pages ? pages : undefined;
     const covered = !!o.value && o.value.rev >= d.rev && o.value.view === view && (o.value.pages === pagesAfter || !pages);
-    if (!covered && !renderable(d)) return; // an entry is at another version: its article's invocation renders this node
+    if (!covered && !renderable(d)) {
+      // An entry is at another version: its article's invocation renders this node, but as an
+      // ordinary render, which checks the members' pages only if `pages` was recorded: the check a
+      // moved render owes is made now, and recorded (the files and their rev stay as they were), so
+      // that `pages` never names slugs the pages were checked at before this check moved them.
+      if (check) {
+        await hooks.checkMemberPages(path, d, t);
+        if (o.value) await putJsonIf(store, okey, { ...o.value, pages: pages! }, o.etag);
+      }
+      return;
+    }
     const planned = covered ? null : nodeFiles(d, summaries, settings);
     const plannedPaths = planned ? planned.map((f) => f.path) : Object.keys(recorded);
     const dirs = [...new Set([...Object.keys(recorded), ...plannedPaths].map(dirOf))];

@@ -3,6 +3,8 @@ import { resolveSettings, type Settings } from '../../src/core/settings.js';
 import { handle, type HandlerResult } from '../../src/lambda/handler.js';
 import { silentLogger, type Logger } from '../../src/log.js';
 import { rebuild } from '../../src/lambda/rebuild.js';
+import { partitionKey, type ArticleRecord } from '../../src/lambda/state.js';
+import { placementsOf } from '../../src/lambda/verdict.js';
 import { encodeEventKey } from '../../src/lambda/s3-events.js';
 import { FsStore } from '../../src/store/fs-store.js';
 import type { Store } from '../../src/store/store.js';
@@ -68,6 +70,7 @@ export const titles = (f: JsonFeed | null) => (f ? f.items.map((i) => i.title) :
 
 const PARTITION = /^state\/nodes\/([0-9a-f]+)\/([^/]+)\.json$/;
 const DESIRED = /^state\/nodes\/([0-9a-f]+)\.json$/;
+const RECORD = 'state/articles/';
 /** An item as a node lists it, without the partition it is in (`p`: an upload's WHOLE partition, a rebuild's month). */
 const bare = <T extends { p?: string }>(i: T) => ({ ...i, p: undefined });
 
@@ -170,11 +173,11 @@ export async function bucketState(store: Store, known?: BucketState): Promise<Bu
       if (!obj) return;
       const text = Buffer.from(obj.body).toString('utf8');
       const rev = /^state\/(nodes|rendered)\/[0-9a-f]+\.json$/.test(o.key) ? (JSON.parse(text) as { rev: number }).rev : undefined;
-      const raw = PARTITION.test(o.key) || DESIRED.test(o.key) ? (JSON.parse(text) as Raw) : undefined;
+      const raw = PARTITION.test(o.key) || DESIRED.test(o.key) || o.key.startsWith(RECORD) ? (JSON.parse(text) as Raw) : undefined;
       state.set(o.key, { etag: obj.etag, norm: normalizeState(o.key, text), ...(rev !== undefined ? { rev } : {}), ...(raw ? { raw } : {}) });
     }),
   );
-  const raw = new Map([...state].filter(([, e]) => e.raw).map(([k, e]) => [k, e.raw!]));
+  const raw = new Map([...state].filter(([k, e]) => e.raw && !k.startsWith(RECORD)).map(([k, e]) => [k, e.raw!]));
   return { public: pub, state, members: nodeMembers(raw) };
 }
 
@@ -206,7 +209,25 @@ export function lagging(b: BucketState): string[] {
     const norm = b.members.get(k);
     if (norm && /"v":"[0-9a-f]+"\}/.test(norm)) out.push(`${k}: top has an entry missing`);
   }
-  return out;
+  return [...out, ...misplaced(b)];
+}
+
+/**
+ * Partition items not exactly at their records' placements (I2, docs/lambda.md), from a bucketState.
+ * The comparison with a rebuild sees members by month and records without `whole` (which partition
+ * lists a member depends on history), so it cannot see a member listed in a partition other than the
+ * one its record names, which a later delete or refill of that node would act on; this does.
+ */
+export function misplaced(b: BucketState): string[] {
+  const want = new Set<string>();
+  for (const [k, e] of b.state) {
+    if (!k.startsWith(RECORD) || !e.raw) continue;
+    const rec = e.raw as unknown as ArticleRecord;
+    for (const p of placementsOf(rec)) want.add(`${partitionKey(p.path, p.month)} ${rec.id} ${rec.v}`);
+  }
+  const have = new Set<string>();
+  for (const [k, e] of b.state) if (PARTITION.test(k) && e.raw) for (const i of e.raw.items as RawItem[]) have.add(`${k} ${i.id} ${i.v}`);
+  return [...[...have].filter((x) => !want.has(x)).map((x) => `listed, not placed: ${x}`), ...[...want].filter((x) => !have.has(x)).map((x) => `placed, not listed: ${x}`)];
 }
 
 /** Nodes whose observed rev lags their desired rev (files not known to be rendered from the latest state). */
