@@ -164,7 +164,12 @@ export async function handle(event: HandlerEvent | unknown, deps: HandlerDeps = 
   // articles until it ends: past BATCH_BYTES of articles (as the notifications size them) it is split
   // into batches run one after the other, so memory is bounded by that, not by the batch size.
   const byBucket = new Map<string, ObjectRef[]>();
-  for (const m of messages) for (const r of m.refs) byBucket.set(r.bucket, [...(byBucket.get(r.bucket) ?? []), r]);
+  for (const m of messages)
+    for (const r of m.refs) {
+      const refs = byBucket.get(r.bucket);
+      if (refs) refs.push(r);
+      else byBucket.set(r.bucket, [r]);
+    }
   const outcomes = new Map<string, ArticleOutcome>();
   const changedFeeds = new Set<string>();
   for (const [bucket, keys] of [...byBucket].flatMap(([b, refs]) => bySize(refs, deps.batchBytes ?? BATCH_BYTES).map((c) => [b, c] as const))) {
